@@ -1,0 +1,164 @@
+package io.latentwatch.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.UniformInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * {@code torch.nn.ConvTranspose2d(in, out, kernel_size=3, stride=2, padding=1, output_padding=1)}, built from
+ * operations DJL's PyTorch engine supports (its own transposed convolution is not implemented).
+ *
+ * <p>Phase (sub-pixel) decomposition: output pixel (2m+a, 2n+b) only sees input rows m, m+1 and columns n, n+1,
+ * so one stride-1 2×2 convolution with 4·out filters (one group per phase (a, b)) over the input padded by one
+ * row and column at the bottom/right, followed by a depth-to-space shuffle, computes the whole output. It costs
+ * 16 multiply-adds per input pixel and channel pair where the ideal is 9 (1.78×; zero insertion costs 4×), and
+ * uses four engine operations, which matters more than multiply-adds on a GPU at small batches.
+ *
+ * <p>The weight keeps PyTorch's layout {@code [in, out, 3, 3]}; the 2×2 phase kernel is derived from it by a
+ * matrix product with a constant 0/1 selection matrix, so gradients reach the weight through DJL autograd.
+ */
+public final class ConvTranspose2d extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int outChannels;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    /**
+     * Creates the block.
+     *
+     * @param outChannels number of output channels; the input channel count comes from the input shape
+     */
+    public ConvTranspose2d(int outChannels) {
+        super(VERSION);
+        if (outChannels <= 0) {
+            throw new IllegalArgumentException("outChannels must be positive, got " + outChannels);
+        }
+        this.outChannels = outChannels;
+        weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
+        bias = addParameter(Parameter.builder().setName("bias").setType(Parameter.Type.BIAS).build());
+    }
+
+    public Parameter getWeight() {
+        return weight;
+    }
+
+    public Parameter getBias() {
+        return bias;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        long in = inputShapes[0].get(1);
+        weight.setShape(new Shape(in, outChannels, 3, 3));
+        bias.setShape(new Shape(outChannels));
+        // PyTorch's default: kaiming_uniform(a=√5) == U(±1/√fan_in), fan_in = weight.size(1)·k·k
+        float bound = (float) (1 / Math.sqrt(outChannels * 9.0));
+        weight.setInitializer(new UniformInitializer(bound));
+        bias.setInitializer(new UniformInitializer(bound));
+    }
+
+    /** Input (batch, in, H, W) gives output (batch, out, 2H, 2W). */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape s = inputShapes[0];
+        return new Shape[] {new Shape(s.get(0), outChannels, s.get(2) * 2, s.get(3) * 2)};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
+        NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
+        return new NDList(apply(x, phaseKernel(w), phaseBias(b)));
+    }
+
+    /**
+     * Rearranges a PyTorch ConvTranspose2d weight into the stride-1 2×2 kernel of the four output phases.
+     *
+     * @param weight shape (in, out, 3, 3)
+     * @return shape (4·out, in, 2, 2); filter index = (2a + b)·out + o for output phase (a, b)
+     */
+    public static NDArray phaseKernel(NDArray weight) {
+        Shape s = weight.getShape();
+        long in = s.get(0);
+        long out = s.get(1);
+        NDArray select = selection(weight.getManager()).toType(weight.getDataType(), false);
+        return weight.reshape(in * out, 9)
+                .matMul(select)
+                .reshape(in, out, 2, 2, 2, 2) // in, out, a, b, dy, dx
+                .transpose(2, 3, 1, 0, 4, 5) // a, b, out, in, dy, dx
+                .reshape(4 * out, in, 2, 2);
+    }
+
+    /** The bias repeated for each of the four phases, shape (4·out). */
+    public static NDArray phaseBias(NDArray bias) {
+        return bias.tile(4);
+    }
+
+    /**
+     * Runs the transposed convolution from a phase kernel.
+     *
+     * @param x input of shape (batch, in, H, W)
+     * @param kernel from {@link #phaseKernel}, shape (4·out, in, 2, 2)
+     * @param bias from {@link #phaseBias}, shape (4·out), or null
+     * @return output of shape (batch, out, 2H, 2W)
+     */
+    public static NDArray apply(NDArray x, NDArray kernel, NDArray bias) {
+        Shape s = x.getShape();
+        long batch = s.get(0);
+        long h = s.get(2);
+        long w = s.get(3);
+        long out = kernel.getShape().get(0) / 4;
+        NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // right and bottom: rows/cols m+1 beyond the edge
+        NDArray phases = Conv2d.conv2d(padded, kernel, bias).singletonOrThrow(); // (batch, 4·out, H, W)
+        return phases.reshape(batch, 2, 2, out, h, w)
+                .transpose(0, 3, 4, 1, 5, 2) // batch, out, H, a, W, b
+                .reshape(batch, out, 2 * h, 2 * w);
+    }
+
+    /**
+     * The constant (9, 16) matrix that maps kernel tap (ky, kx) to (phase a, phase b, dy, dx). Along one axis,
+     * output 2m takes tap 1 from input m; output 2m+1 takes tap 2 from input m and tap 0 from input m+1.
+     */
+    private static NDArray selection(NDManager manager) {
+        int[][] tap = {{1, -1}, {2, 0}}; // tap[phase][offset], -1: no tap
+        float[] m = new float[9 * 16];
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 2; b++) {
+                for (int dy = 0; dy < 2; dy++) {
+                    for (int dx = 0; dx < 2; dx++) {
+                        int ky = tap[a][dy];
+                        int kx = tap[b][dx];
+                        if (ky >= 0 && kx >= 0) {
+                            m[(ky * 3 + kx) * 16 + a * 8 + b * 4 + dy * 2 + dx] = 1;
+                        }
+                    }
+                }
+            }
+        }
+        return manager.create(m, new Shape(9, 16));
+    }
+
+    @Override
+    public String toString() {
+        return "ConvTranspose2d(out=" + outChannels + ", k=3, s=2, p=1, output_padding=1)";
+    }
+
+    /** Initialises a standalone block for input of the given channel count (used by tests and tools). */
+    public void initialize(NDManager manager, long inChannels) {
+        initialize(manager, DataType.FLOAT32, new Shape(1, inChannels, 1, 1));
+    }
+}
