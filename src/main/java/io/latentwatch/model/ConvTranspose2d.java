@@ -82,30 +82,35 @@ public final class ConvTranspose2d extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return new NDList(apply(x, phaseKernel(w), phaseBias(b)));
+        // derived weights belong to the input's (per-batch) manager, not the parameters' long-lived one
+        return new NDList(apply(x, phaseKernel(w, x.getManager()), phaseBias(b, x.getManager())));
     }
 
     /**
      * Rearranges a PyTorch ConvTranspose2d weight into the stride-1 2×2 kernel of the four output phases.
      *
      * @param weight shape (in, out, 3, 3)
+     * @param scope manager that owns the result and every intermediate array
      * @return shape (4·out, in, 2, 2); filter index = (2a + b)·out + o for output phase (a, b)
      */
-    public static NDArray phaseKernel(NDArray weight) {
+    public static NDArray phaseKernel(NDArray weight, NDManager scope) {
         Shape s = weight.getShape();
         long in = s.get(0);
         long out = s.get(1);
-        NDArray select = selection(weight.getManager()).toType(weight.getDataType(), false);
-        return weight.reshape(in * out, 9)
-                .matMul(select)
+        NDArray select = selection(scope).toType(weight.getDataType(), false).toDevice(weight.getDevice(), false);
+        NDArray flat = weight.reshape(in * out, 9);
+        flat.attach(scope);
+        return flat.matMul(select)
                 .reshape(in, out, 2, 2, 2, 2) // in, out, a, b, dy, dx
                 .transpose(2, 3, 1, 0, 4, 5) // a, b, out, in, dy, dx
                 .reshape(4 * out, in, 2, 2);
     }
 
-    /** The bias repeated for each of the four phases, shape (4·out). */
-    public static NDArray phaseBias(NDArray bias) {
-        return bias.tile(4);
+    /** The bias repeated for each of the four phases, shape (4·out), owned by {@code scope}. */
+    public static NDArray phaseBias(NDArray bias, NDManager scope) {
+        NDArray tiled = bias.tile(4);
+        tiled.attach(scope);
+        return tiled;
     }
 
     /**

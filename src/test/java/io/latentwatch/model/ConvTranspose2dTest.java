@@ -48,7 +48,7 @@ class ConvTranspose2dTest {
     @Test
     void phaseKernelCostsAtMostTwiceTheIdealMultiplyAdds() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray kernel = ConvTranspose2d.phaseKernel(manager.ones(new Shape(8, 6, 3, 3)));
+            NDArray kernel = ConvTranspose2d.phaseKernel(manager.ones(new Shape(8, 6, 3, 3)), manager);
             assertEquals(new Shape(24, 8, 2, 2), kernel.getShape());
             long macsPerInputPixel = kernel.getShape().size(); // stride-1 conv over H×W input pixels
             long ideal = 8L * 6 * 9;

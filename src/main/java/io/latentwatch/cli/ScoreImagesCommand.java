@@ -1,0 +1,139 @@
+package io.latentwatch.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.scoring.BatchScorer;
+import io.latentwatch.scoring.FrameScore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** latentwatch score-images --model DIR [--out F.jsonl] PATH... */
+@Command(
+        name = "score-images",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Scores image files (PNG, JPEG, BMP) with a model; one JSON line per image: file, mse, kl, score, mu, log_var.",
+            "Folders are searched recursively. Grayscale models take the luma of colour images. Images of another size are resized: "
+                    + ImageFrames.RESIZE_METHOD + ".",
+            "An unreadable file is reported on stderr with its reason, the others are still scored, and the exit code is 1."
+        })
+final class ScoreImagesCommand implements Callable<Integer> {
+
+    private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "model directory")
+    Path model;
+
+    @Option(names = "--out", description = "write the JSON lines to this file instead of stdout")
+    Path out;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "frames per model call (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Mixin DeviceOptions deviceOptions;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "image files or folders")
+    List<Path> paths;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, got " + batchSize);
+        }
+        List<Path> files = new ArrayList<>();
+        int failed = 0;
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> walk = Files.walk(p)) {
+                    files.addAll(walk.filter(Files::isRegularFile).filter(ScoreImagesCommand::isImage).sorted().collect(Collectors.toList()));
+                }
+            } else if (Files.exists(p)) {
+                files.add(p);
+            } else {
+                spec.commandLine().getErr().println(p + ": no such file or folder");
+                failed++;
+            }
+        }
+        Device device = deviceOptions.device();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
+            DipVaeConfig config = loaded.metadata.config();
+            Gson gson = new Gson();
+            try (BatchScorer scorer = new BatchScorer(loaded.model, device, deviceOptions.precision(device), loaded.metadata.scoreName());
+                    Writer sink = out == null ? null : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+                PrintWriter lines = sink == null ? LatentwatchCommand.out(spec) : new PrintWriter(sink);
+                float[] batch = new float[batchSize * config.frameValues()];
+                List<Path> names = new ArrayList<>();
+                for (Path f : files) {
+                    try {
+                        ImageFrames.normalise(ImageFrames.read(f), config.inChannels(), config.imageSize(), batch, names.size() * config.frameValues());
+                        names.add(f);
+                    } catch (IOException e) {
+                        spec.commandLine().getErr().println(f + ": " + e.getMessage());
+                        failed++;
+                    }
+                    if (names.size() == batchSize) {
+                        emit(scorer, batch, names, lines, gson);
+                    }
+                }
+                emit(scorer, batch, names, lines, gson);
+                lines.flush();
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static boolean isImage(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+
+    private static void emit(BatchScorer scorer, float[] batch, List<Path> names, PrintWriter lines, Gson gson) {
+        if (names.isEmpty()) {
+            return;
+        }
+        FrameScore[] scores = scorer.score(batch, names.size());
+        for (int i = 0; i < scores.length; i++) {
+            JsonObject o = new JsonObject();
+            o.addProperty("file", names.get(i).toString());
+            o.addProperty("mse", scores[i].mse);
+            o.addProperty("kl", scores[i].kl);
+            o.addProperty("score", scores[i].score);
+            o.add("mu", array(scores[i].mu));
+            o.add("log_var", array(scores[i].logVar));
+            lines.println(gson.toJson(o));
+        }
+        names.clear();
+    }
+
+    private static JsonArray array(float[] v) {
+        JsonArray a = new JsonArray(v.length);
+        for (float f : v) {
+            a.add(f);
+        }
+        return a;
+    }
+}

@@ -1,0 +1,80 @@
+package io.latentwatch.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
+
+/** The device and precision options shared by every command that runs the model. */
+public final class Devices {
+
+    private Devices() {}
+
+    /**
+     * Resolves a device option.
+     *
+     * @param spec "auto" (first GPU if the engine sees one, else CPU), "cpu", "gpu" (GPU 0) or "gpu:N"
+     * @param subtask a Flink subtask index: with "auto"/"gpu" the GPU is subtask modulo the GPU count
+     * @throws IllegalArgumentException for an unknown spec, or a GPU that the engine does not see
+     */
+    public static Device resolve(String spec, int subtask) {
+        String s = spec == null ? "auto" : spec.trim().toLowerCase(Locale.ROOT);
+        int gpus = Engine.getInstance().getGpuCount();
+        if ("cpu".equals(s)) {
+            return Device.cpu();
+        }
+        if ("auto".equals(s)) {
+            return gpus > 0 ? Device.gpu(Math.floorMod(subtask, gpus)) : Device.cpu();
+        }
+        if ("gpu".equals(s) || s.startsWith("gpu:")) {
+            if (gpus == 0) {
+                throw new IllegalArgumentException("device " + spec + ": the PyTorch engine sees no GPU (use auto or cpu)");
+            }
+            if ("gpu".equals(s)) {
+                return Device.gpu(Math.floorMod(subtask, gpus));
+            }
+            int index;
+            try {
+                index = Integer.parseInt(s.substring(4));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("device " + spec + ": expected gpu:N with N a GPU index");
+            }
+            if (index < 0 || index >= gpus) {
+                throw new IllegalArgumentException("device " + spec + ": GPU index out of range, " + gpus + " GPU(s) visible");
+            }
+            return Device.gpu(index);
+        }
+        throw new IllegalArgumentException("device must be auto, cpu, gpu or gpu:N, got " + spec);
+    }
+
+    /**
+     * Resolves a precision option for a device.
+     *
+     * @param spec "fp32", "fp16" or "bf16"
+     * @throws IllegalArgumentException for an unknown precision, or half precision on the CPU (the engine's CPU
+     *     convolutions for fp16 are missing or far slower than fp32, so it is refused rather than silently slow)
+     */
+    public static DataType precision(String spec, Device device) {
+        String s = spec == null ? "fp32" : spec.trim().toLowerCase(Locale.ROOT);
+        DataType type;
+        switch (s) {
+            case "fp32":
+            case "float32":
+                return DataType.FLOAT32;
+            case "fp16":
+            case "float16":
+                type = DataType.FLOAT16;
+                break;
+            case "bf16":
+            case "bfloat16":
+                type = DataType.BFLOAT16;
+                break;
+            default:
+                throw new IllegalArgumentException("precision must be fp32, fp16 or bf16, got " + spec);
+        }
+        if (!device.isGpu()) {
+            throw new IllegalArgumentException("precision " + s + " needs a GPU; on " + device + " use fp32");
+        }
+        return type;
+    }
+}

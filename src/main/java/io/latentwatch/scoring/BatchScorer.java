@@ -1,0 +1,99 @@
+package io.latentwatch.scoring;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.latentwatch.model.DipLoss;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.FusedDipVae;
+
+/**
+ * Scores batches of normalised frames with an eval-mode snapshot of a model: encode → μ → decode → per-frame mse
+ * and KL, copied to the host in one transfer. Each batch runs in its own NDManager scope, closed before returning,
+ * so memory stays flat however many batches are scored. Not thread-safe (neither is DJL's NDManager): one scorer
+ * per thread or Flink subtask.
+ */
+public final class BatchScorer implements AutoCloseable {
+
+    private final NDManager manager;
+    private final FusedDipVae model;
+    private final DipVaeConfig config;
+    private final String scoreName;
+
+    /**
+     * @param model the trained network (its weights are snapshot, BatchNorm folded)
+     * @param device where to score
+     * @param precision FLOAT32, FLOAT16 or BFLOAT16
+     * @param scoreName the model's calibrated score; "mse" is the only one so far
+     */
+    public BatchScorer(DipVae model, Device device, DataType precision, String scoreName) {
+        if (!"mse".equals(scoreName)) {
+            throw new IllegalArgumentException("unknown score \"" + scoreName + "\" (known: mse)");
+        }
+        this.manager = NDManager.newBaseManager(device);
+        this.model = FusedDipVae.of(model, manager, precision);
+        this.config = model.getConfig();
+        this.scoreName = scoreName;
+    }
+
+    public DipVaeConfig getConfig() {
+        return config;
+    }
+
+    public String getScoreName() {
+        return scoreName;
+    }
+
+    public Device getDevice() {
+        return manager.getDevice();
+    }
+
+    /**
+     * Scores frames.
+     *
+     * @param pixels frames one after another, each in_channels × image_size × image_size values in [−1, 1]
+     * @param count number of frames in {@code pixels}
+     */
+    public FrameScore[] score(float[] pixels, int count) {
+        int values = config.frameValues();
+        if (pixels.length < (long) count * values) {
+            throw new IllegalArgumentException("expected " + count + " frames of " + values + " values, got " + pixels.length + " values");
+        }
+        int latent = config.latentDim();
+        float[] host;
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray x = batch.create(java.nio.FloatBuffer.wrap(pixels, 0, count * values),
+                    new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()));
+            NDArray latents = model.encode(x);
+            NDList parts = model.splitLatents(latents);
+            NDArray recon = model.decode(parts.get(0));
+            NDArray mse = recon.toType(DataType.FLOAT32, false).sub(x).square().reshape(count, values).mean(new int[] {1});
+            NDArray l32 = latents.toType(DataType.FLOAT32, false);
+            NDArray kl = DipLoss.klPerFrame(l32.get(":, :" + latent), l32.get(":, " + latent + ":"));
+            // one host transfer per batch: [mse, kl, mu..., log_var...] per frame
+            host = mse.reshape(count, 1).concat(kl.reshape(count, 1), 1).concat(l32, 1).toFloatArray();
+        }
+        int row = 2 + 2 * latent;
+        FrameScore[] out = new FrameScore[count];
+        for (int i = 0; i < count; i++) {
+            int o = i * row;
+            float[] mu = new float[latent];
+            float[] logVar = new float[latent];
+            System.arraycopy(host, o + 2, mu, 0, latent);
+            System.arraycopy(host, o + 2 + latent, logVar, 0, latent);
+            double mse = host[o];
+            out[i] = new FrameScore(mse, host[o + 1], mse, mu, logVar);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        manager.close();
+    }
+}

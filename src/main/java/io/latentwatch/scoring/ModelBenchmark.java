@@ -1,0 +1,225 @@
+package io.latentwatch.scoring;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.cuda.CudaUtils;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.training.DipVaeTrainer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Measures eval-mode scoring (encode → μ → decode → per-frame mse, copied to the host) in frames/s, and in the same
+ * run the engine's own sgemm rate as the roofline, the plain Block forward as a baseline, optionally the
+ * fine-tune step rate and a memory soak. Every figure is a row of key/value pairs.
+ */
+public final class ModelBenchmark {
+
+    private final DipVae model;
+    private final Device device;
+    private final double secondsPerPoint;
+    private final List<Map<String, Object>> rows = new ArrayList<>();
+    private final java.util.function.Consumer<Map<String, Object>> sink;
+
+    public ModelBenchmark(DipVae model, Device device, double secondsPerPoint, java.util.function.Consumer<Map<String, Object>> sink) {
+        this.model = model;
+        this.device = device;
+        this.secondsPerPoint = secondsPerPoint;
+        this.sink = sink;
+    }
+
+    public List<Map<String, Object>> rows() {
+        return rows;
+    }
+
+    private Map<String, Object> emit(Map<String, Object> row) {
+        rows.add(row);
+        sink.accept(row);
+        return row;
+    }
+
+    /** Runs {@code body} (one iteration per call) for at least the configured time; returns iterations per second. */
+    private double rate(IntConsumer body) {
+        body.accept(-2);
+        body.accept(-1); // warm-up: allocator, kernel selection
+        long start = System.nanoTime();
+        long deadline = start + (long) (secondsPerPoint * 1e9);
+        int n = 0;
+        while (n < 3 || System.nanoTime() < deadline) {
+            body.accept(n++);
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** The engine's float32 matrix-multiply rate on this device: the roofline the model is compared with. */
+    public double sgemm() {
+        int n = device.isGpu() ? 8192 : 1024;
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(n, n));
+            NDArray b = m.randomUniform(-1, 1, new Shape(n, n));
+            double perSecond = rate(i -> {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray c = a.matMul(b);
+                    c.attach(s);
+                    c.get(0, 0).getFloat(); // waits for the device
+                }
+            });
+            double gflops = perSecond * 2.0 * n * n * n / 1e9;
+            Map<String, Object> row = row("sgemm");
+            row.put("n", n);
+            row.put("gflops", round(gflops));
+            emit(row);
+            return gflops;
+        }
+    }
+
+    /** Scoring frames/s at each batch size with the fused eval-mode snapshot. */
+    public void scoring(int[] batchSizes, DataType precision, double roofline) {
+        DipVaeConfig c = model.getConfig();
+        try (BatchScorer scorer = new BatchScorer(model, device, precision, "mse")) {
+            for (int batch : batchSizes) {
+                float[] frames = randomFrames(batch, c);
+                double fps = batch * rate(i -> scorer.score(frames, batch));
+                Map<String, Object> row = row("scoring");
+                row.put("path", "fused");
+                row.put("precision", name(precision));
+                row.put("batch", batch);
+                row.put("frames_per_s", round(fps));
+                double gflops = fps * c.flopsPerFrame() / 1e9;
+                row.put("gflops", round(gflops));
+                row.put("roofline_fraction", round(gflops / roofline));
+                emit(row);
+            }
+        }
+    }
+
+    /** The plain Block forward in eval mode (BatchNorm not folded, phase kernels rebuilt per call): the baseline. */
+    public void blockBaseline(int batch) {
+        DipVaeConfig c = model.getConfig();
+        float[] frames = randomFrames(batch, c);
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            double fps = batch * rate(i -> {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray x = s.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                    NDList out = model.forward(new ParameterStore(s, false), new NDList(x), false);
+                    out.get(0).sub(x).square().reshape(batch, -1).mean(new int[] {1}).concat(out.get(1).reshape(batch, -1), 1).toFloatArray();
+                }
+            });
+            Map<String, Object> row = row("scoring");
+            row.put("path", "block");
+            row.put("precision", "fp32");
+            row.put("batch", batch);
+            row.put("frames_per_s", round(fps));
+            emit(row);
+        }
+    }
+
+    /** Fine-tune frames/s: train-mode forward, full DIP loss, backward and Adam, per step. */
+    public void training(int[] batchSizes, NDManager modelManager) {
+        DipVaeConfig c = model.getConfig();
+        DipVaeTrainer trainer = new DipVaeTrainer(model, modelManager, Tracker.fixed(1e-4f));
+        for (int batch : batchSizes) {
+            float[] frames = randomFrames(batch, c);
+            double fps = batch * rate(i -> trainer.step(frames, batch));
+            Map<String, Object> row = row("training");
+            row.put("precision", "fp32");
+            row.put("batch", batch);
+            row.put("frames_per_s", round(fps));
+            emit(row);
+        }
+    }
+
+    /** Scores {@code batches} batches and reports host and device memory before and after. */
+    public void soak(int batches, int batch, DataType precision) {
+        DipVaeConfig c = model.getConfig();
+        float[] frames = randomFrames(batch, c);
+        try (BatchScorer scorer = new BatchScorer(model, device, precision, "mse")) {
+            for (int i = 0; i < 20; i++) {
+                scorer.score(frames, batch);
+            }
+            Map<String, Object> row = row("memory");
+            row.put("precision", name(precision));
+            row.put("batch", batch);
+            row.put("batches", batches);
+            row.put("rss_mb_before", rssMb());
+            row.put("gpu_mb_before", gpuMb());
+            long start = System.nanoTime();
+            for (int i = 0; i < batches; i++) {
+                scorer.score(frames, batch);
+            }
+            row.put("frames_per_s", round(batches * (double) batch / ((System.nanoTime() - start) / 1e9)));
+            row.put("rss_mb_after", rssMb());
+            row.put("gpu_mb_after", gpuMb());
+            emit(row);
+        }
+    }
+
+    private Map<String, Object> row(String kind) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("benchmark", kind);
+        row.put("device", device.toString());
+        return row;
+    }
+
+    private static String name(DataType t) {
+        return t == DataType.FLOAT32 ? "fp32" : t == DataType.FLOAT16 ? "fp16" : "bf16";
+    }
+
+    static float[] randomFrames(int batch, DipVaeConfig c) {
+        Random r = new Random(42);
+        float[] f = new float[batch * c.frameValues()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = r.nextFloat() * 2 - 1;
+        }
+        return f;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** Resident set size of this process in MiB (Linux), or the JVM heap in use elsewhere. */
+    static long rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: fall through
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+    }
+
+    /** Device memory in use in MiB, or -1 on the CPU. */
+    long gpuMb() {
+        if (!device.isGpu()) {
+            return -1;
+        }
+        return CudaUtils.getGpuMemory(device).getCommitted() >> 20;
+    }
+
+    /** Describes the engine and machine for the report. */
+    public static String environment(Device device) {
+        Engine e = Engine.getInstance();
+        return e.getEngineName() + " " + e.getVersion() + " on " + device + ", " + Runtime.getRuntime().availableProcessors() + " CPU cores, "
+                + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+    }
+}
