@@ -40,12 +40,12 @@ public final class LatentwatchCommand implements Runnable {
         cl.setParameterExceptionHandler(
                 (ex, args) -> {
                     CommandLine c = ex.getCommandLine();
-                    c.getErr().println(c.getCommandName() + ": " + ex.getMessage() + " (see --help)");
+                    c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage() + " (see --help)");
                     return 2;
                 });
         cl.setExecutionExceptionHandler(
                 (ex, c, parseResult) -> {
-                    c.getErr().println(c.getCommandName() + ": " + describe(ex));
+                    c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + describe(ex));
                     return 1;
                 });
         return cl;

@@ -122,16 +122,14 @@ public final class ConvTranspose2d extends AbstractBlock {
      * @return output of shape (batch, out, 2H, 2W)
      */
     public static NDArray apply(NDArray x, NDArray kernel, NDArray bias) {
-        Shape s = x.getShape();
-        long batch = s.get(0);
-        long h = s.get(2);
-        long w = s.get(3);
-        long out = kernel.getShape().get(0) / 4;
+        return apply(x, kernel, bias, MemoryLayout.NCHW);
+    }
+
+    /** As {@link #apply(NDArray, NDArray, NDArray)}, with the output stored in the given layout. */
+    public static NDArray apply(NDArray x, NDArray kernel, NDArray bias, MemoryLayout layout) {
         NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // right and bottom: rows/cols m+1 beyond the edge
         NDArray phases = Conv2d.conv2d(padded, kernel, bias).singletonOrThrow(); // (batch, 4·out, H, W)
-        return phases.reshape(batch, 2, 2, out, h, w)
-                .transpose(0, 3, 4, 1, 5, 2) // batch, out, H, a, W, b
-                .reshape(batch, out, 2 * h, 2 * w);
+        return layout.depthToSpace(phases);
     }
 
     /**

@@ -13,67 +13,114 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An eval-mode snapshot of a {@link DipVae} for scoring: each BatchNorm folded into the convolution before it
- * (w' = w·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β), the transposed convolutions' phase kernels computed once, and the
- * weights optionally cast to half precision. It has no autograd and fewer engine calls per frame than the Block;
- * it owns its arrays (close it), and a model update builds a new one, so a running scorer never sees half-updated
- * weights.
+ * An eval-mode snapshot of a {@link DipVae} for scoring, with the same outputs up to rounding and fewer engine
+ * calls and multiply-adds:
+ *
+ * <ul>
+ *   <li>each BatchNorm folded into the convolution before it: w' = w·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β;
+ *   <li>fc_mu and fc_var stacked into one matrix;
+ *   <li>decoder_input and the first transposed convolution composed into one matrix (nothing non-linear lies
+ *       between them), where that matrix is cheaper than the two layers;
+ *   <li>the transposed convolutions' phase kernels computed once;
+ *   <li>activations stored channels-last (NHWC) where that is faster, and weights optionally in half precision.
+ * </ul>
+ *
+ * It has no autograd, owns its arrays (close it), and a model update builds a new one, so a scorer never sees
+ * half-updated weights.
  */
 public final class FusedDipVae implements AutoCloseable {
 
     private final DipVaeConfig config;
     private final NDManager manager;
     private final DataType dataType;
+    private final MemoryLayout layout;
+    /** Holds intermediate arrays while the snapshot is built; closed at the end of the constructor. */
+    private final NDManager build;
     private final List<NDArray[]> encoder = new ArrayList<>(); // {weight, bias}
     private final NDArray fcWeight; // fc_mu and fc_var stacked: one matmul yields [mu | log_var]
     private final NDArray fcBias;
     private final NDArray decoderInputWeight;
     private final NDArray decoderInputBias;
-    private final List<NDArray[]> decoder = new ArrayList<>(); // {phase kernel, phase bias}, final ConvTranspose last
+    /** Shape (C, H, W) of decoder_input's output: the bottleneck, or the first stage's output when composed. */
+    private final long[] decoderInputShape;
+    /** Whether decoder_input includes the first transposed convolution (then its LeakyReLU follows it). */
+    private final boolean composedFirstStage;
+    private final List<NDArray[]> decoder = new ArrayList<>(); // {phase kernel, phase bias}; final ConvTranspose last
     private final NDArray finalWeight;
     private final NDArray finalBias;
+    private final double flopsPerFrame;
 
-    /** Holds intermediate arrays while the snapshot is built; closed at the end of the constructor. */
-    private final NDManager build;
-
-    private FusedDipVae(DipVae model, NDManager parent, DataType dataType) {
+    private FusedDipVae(DipVae model, NDManager parent, DataType dataType, MemoryLayout layout) {
         this.config = model.getConfig();
         this.manager = parent.newSubManager();
         this.dataType = dataType;
+        this.layout = layout;
         this.build = manager.newSubManager();
         for (Block[] stage : model.encoderStages()) {
             NDArray[] wb = fold(weights(stage[0]), (BatchNorm2d) stage[1], false);
-            encoder.add(wb);
+            encoder.add(new NDArray[] {keep(wb[0]), keep(wb[1])});
         }
         NDArray[] mu = weights(model.fcMu());
         NDArray[] var = weights(model.fcVar());
         fcWeight = keep(mu[0].concat(var[0], 0));
         fcBias = keep(mu[1].concat(var[1], 0));
-        NDArray[] di = weights(model.decoderInput());
-        decoderInputWeight = keep(di[0]);
-        decoderInputBias = keep(di[1]);
+
+        List<NDArray[]> stages = new ArrayList<>();
         for (Block[] stage : model.decoderStages()) {
-            decoder.add(fold(weights(stage[0]), (BatchNorm2d) stage[1], true));
+            stages.add(fold(weights(stage[0]), (BatchNorm2d) stage[1], true));
         }
         Block[] fin = model.finalLayer();
-        decoder.add(fold(weights(fin[0]), (BatchNorm2d) fin[1], true));
+        stages.add(fold(weights(fin[0]), (BatchNorm2d) fin[1], true));
+
+        NDArray[] di = weights(model.decoderInput());
+        int[] hidden = config.hiddenDims();
+        long s = config.bottleneckSize();
+        long top = hidden[hidden.length - 1];
+        long next = stages.get(0)[0].getShape().get(0) / 4;
+        long latent = config.latentDim();
+        double composedMacs = latent * next * 4 * s * s;
+        double separateMacs = latent * top * s * s + top * next * 9 * s * s;
+        composedFirstStage = composedMacs <= separateMacs;
+        if (composedFirstStage) {
+            NDArray[] first = stages.remove(0);
+            // decoder_input then the first (BatchNorm-folded) transposed convolution, evaluated on the unit basis
+            NDArray basis = di[0].transpose().reshape(latent, top, s, s);
+            NDArray w = ConvTranspose2d.apply(basis, first[0], null).reshape(latent, -1).transpose();
+            NDArray b = ConvTranspose2d.apply(di[1].reshape(1, top, s, s), first[0], first[1]).reshape(-1);
+            decoderInputShape = new long[] {next, 2 * s, 2 * s};
+            decoderInputWeight = keep(orderForLayout(w, decoderInputShape));
+            decoderInputBias = keep(orderForLayout(b.reshape(-1, 1), decoderInputShape).reshape(-1));
+        } else {
+            decoderInputShape = new long[] {top, s, s};
+            decoderInputWeight = keep(orderForLayout(di[0], decoderInputShape));
+            decoderInputBias = keep(orderForLayout(di[1].reshape(-1, 1), decoderInputShape).reshape(-1));
+        }
+        for (NDArray[] stage : stages) {
+            decoder.add(new NDArray[] {keep(stage[0]), keep(stage[1])});
+        }
         NDArray[] last = weights(fin[2]);
         finalWeight = keep(last[0]);
         finalBias = keep(last[1]);
+        flopsPerFrame = countFlops();
         build.close();
     }
 
     /**
-     * Snapshots a model's current weights.
+     * Snapshots a model's current weights, channels-last on every device.
      *
      * @param manager parent manager; the snapshot lives on its device in a sub-manager
      * @param dataType FLOAT32, FLOAT16 or BFLOAT16
      */
     public static FusedDipVae of(DipVae model, NDManager manager, DataType dataType) {
+        return of(model, manager, dataType, MemoryLayout.NHWC);
+    }
+
+    /** As {@link #of(DipVae, NDManager, DataType)} with a chosen memory layout. */
+    public static FusedDipVae of(DipVae model, NDManager manager, DataType dataType, MemoryLayout layout) {
         if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16 && dataType != DataType.BFLOAT16) {
             throw new IllegalArgumentException("precision must be float32, float16 or bfloat16, got " + dataType);
         }
-        return new FusedDipVae(model, manager, dataType);
+        return new FusedDipVae(model, manager, dataType, layout);
     }
 
     public DipVaeConfig getConfig() {
@@ -84,8 +131,42 @@ public final class FusedDipVae implements AutoCloseable {
         return dataType;
     }
 
-    public NDManager getManager() {
-        return manager;
+    public MemoryLayout getLayout() {
+        return layout;
+    }
+
+    /** Floating-point operations this snapshot executes per frame (composition makes it fewer than the config's). */
+    public double flopsPerFrame() {
+        return flopsPerFrame;
+    }
+
+    private double countFlops() {
+        double macs = 0;
+        long size = config.imageSize();
+        for (NDArray[] wb : encoder) {
+            size /= 2;
+            macs += size * size * (double) wb[0].size();
+        }
+        macs += fcWeight.size() + decoderInputWeight.size();
+        size = decoderInputShape[1];
+        for (NDArray[] kb : decoder) {
+            macs += size * size * (double) kb[0].size(); // stride-1 2×2 conv over the (H, W) input
+            size *= 2;
+        }
+        macs += size * size * (double) finalWeight.size();
+        return 2 * macs;
+    }
+
+    /**
+     * Reorders the rows of a (C·H·W, k) matrix whose rows are in C, H, W order into the order this layout stores
+     * a (C, H, W) map in, so that a matmul output reshapes into the layout without a copy.
+     */
+    private NDArray orderForLayout(NDArray rows, long[] chw) {
+        if (layout == MemoryLayout.NCHW) {
+            return rows;
+        }
+        long k = rows.getShape().get(1);
+        return rows.reshape(chw[0], chw[1], chw[2], k).transpose(1, 2, 0, 3).reshape(-1, k);
     }
 
     private NDArray[] weights(Block block) {
@@ -107,9 +188,9 @@ public final class FusedDipVae implements AutoCloseable {
         NDArray bias = wb[1].sub(mean).mul(scale).add(beta);
         if (transposed) {
             NDArray w = wb[0].mul(scale.reshape(1, -1, 1, 1)); // scale the out axis of (in, out, 3, 3)
-            return new NDArray[] {keep(ConvTranspose2d.phaseKernel(w, build)), keep(ConvTranspose2d.phaseBias(bias, build))};
+            return new NDArray[] {ConvTranspose2d.phaseKernel(w, build), ConvTranspose2d.phaseBias(bias, build)};
         }
-        return new NDArray[] {keep(wb[0].mul(scale.reshape(-1, 1, 1, 1))), keep(bias)};
+        return new NDArray[] {wb[0].mul(scale.reshape(-1, 1, 1, 1)), bias};
     }
 
     private NDArray keep(NDArray a) {
@@ -125,7 +206,7 @@ public final class FusedDipVae implements AutoCloseable {
      * @return (batch, 2·latent_dim): μ in the first half, log σ² in the second, in this model's precision
      */
     public NDArray encode(NDArray x) {
-        NDArray h = x.toType(dataType, false);
+        NDArray h = layout.arrange(x.toType(dataType, false));
         for (NDArray[] wb : encoder) {
             h = Activation.leakyRelu(Conv2d.conv2d(h, wb[0], wb[1], new Shape(2, 2), new Shape(1, 1)).singletonOrThrow(), config.leakyReluSlope());
         }
@@ -137,15 +218,23 @@ public final class FusedDipVae implements AutoCloseable {
      * Decodes latent vectors.
      *
      * @param z shape (batch, latent_dim)
-     * @return reconstruction (batch, in_channels, image_size, image_size) in this model's precision
+     * @return reconstruction (batch, in_channels, image_size, image_size) in this model's precision and layout
      */
     public NDArray decode(NDArray z) {
-        int s = config.bottleneckSize();
-        int[] hidden = config.hiddenDims();
+        long batch = z.getShape().get(0);
         NDArray h = Linear.linear(z.toType(dataType, false), decoderInputWeight, decoderInputBias).singletonOrThrow();
-        h = h.reshape(z.getShape().get(0), hidden[hidden.length - 1], s, s);
+        long c = decoderInputShape[0];
+        long s = decoderInputShape[1];
+        if (layout == MemoryLayout.NHWC) {
+            h = h.reshape(batch, s, s, c).transpose(0, 3, 1, 2);
+        } else {
+            h = h.reshape(batch, c, s, s);
+        }
+        if (composedFirstStage) {
+            h = Activation.leakyRelu(h, config.leakyReluSlope());
+        }
         for (NDArray[] kb : decoder) {
-            h = Activation.leakyRelu(ConvTranspose2d.apply(h, kb[0], kb[1]), config.leakyReluSlope());
+            h = Activation.leakyRelu(ConvTranspose2d.apply(h, kb[0], kb[1], layout), config.leakyReluSlope());
         }
         h = Conv2d.conv2d(h, finalWeight, finalBias, new Shape(1, 1), new Shape(1, 1)).singletonOrThrow();
         return h.tanh();

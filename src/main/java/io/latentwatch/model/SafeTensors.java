@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -77,16 +76,16 @@ public final class SafeTensors {
      * @param bytes the whole file
      * @param what how to name the file in error messages
      * @return tensors by name, in header order
-     * @throws IOException naming the problem: truncated, bad header, bad offsets, unsupported dtype
+     * @throws ModelFormatException naming the problem: truncated, bad header, bad offsets, unsupported dtype
      */
-    public static Map<String, Tensor> read(byte[] bytes, String what) throws IOException {
+    public static Map<String, Tensor> read(byte[] bytes, String what) throws ModelFormatException {
         if (bytes.length < 8) {
-            throw new IOException(what + " is truncated: " + bytes.length + " bytes, not even a header length");
+            throw new ModelFormatException(what + " is truncated: " + bytes.length + " bytes, not even a header length");
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLen = buf.getLong(0);
         if (headerLen <= 0 || headerLen > bytes.length - 8L) {
-            throw new IOException(
+            throw new ModelFormatException(
                     what + " is truncated or not safetensors: header length " + headerLen + " but the file has "
                             + bytes.length + " bytes");
         }
@@ -95,7 +94,7 @@ public final class SafeTensors {
             JsonElement e = JsonParser.parseString(new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8));
             header = e.getAsJsonObject();
         } catch (RuntimeException ex) {
-            throw new IOException(what + " has an unreadable header (" + ex.getMessage() + ")", ex);
+            throw new ModelFormatException(what + " has an unreadable header (" + ex.getMessage() + ")", ex);
         }
         long dataStart = 8 + headerLen;
         long dataLen = bytes.length - dataStart;
@@ -110,7 +109,7 @@ public final class SafeTensors {
                 String dtype = t.get("dtype").getAsString();
                 int width = width(dtype);
                 if (width == 0) {
-                    throw new IOException(what + ": tensor '" + name + "' has unsupported dtype " + dtype + " (F32 or I64)");
+                    throw new ModelFormatException(what + ": tensor '" + name + "' has unsupported dtype " + dtype + " (F32 or I64)");
                 }
                 JsonArray s = t.getAsJsonArray("shape");
                 long[] shape = new long[s.size()];
@@ -118,7 +117,7 @@ public final class SafeTensors {
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = s.get(i).getAsLong();
                     if (shape[i] < 0) {
-                        throw new IOException(what + ": tensor '" + name + "' has a negative dimension");
+                        throw new ModelFormatException(what + ": tensor '" + name + "' has a negative dimension");
                     }
                     count *= shape[i];
                 }
@@ -126,19 +125,19 @@ public final class SafeTensors {
                 long begin = off.get(0).getAsLong();
                 long end = off.get(1).getAsLong();
                 if (end > dataLen) {
-                    throw new IOException(
+                    throw new ModelFormatException(
                             what + " is truncated: tensor '" + name + "' ends at byte " + end + " of the data but only "
                                     + dataLen + " bytes are there");
                 }
                 if (begin < 0 || end - begin != count * width) {
-                    throw new IOException(
+                    throw new ModelFormatException(
                             what + ": tensor '" + name + "' has offsets [" + begin + ", " + end + ") that do not fit its "
                                     + dtype + " shape " + Arrays.toString(shape));
                 }
                 ByteBuffer slice = ByteBuffer.wrap(bytes, (int) (dataStart + begin), (int) (end - begin)).slice();
                 out.put(name, new Tensor(dtype, shape, slice));
             } catch (RuntimeException ex) {
-                throw new IOException(what + ": tensor '" + name + "' has a malformed header entry (" + ex + ")", ex);
+                throw new ModelFormatException(what + ": tensor '" + name + "' has a malformed header entry (" + ex.getMessage() + ")", ex);
             }
         }
         return out;

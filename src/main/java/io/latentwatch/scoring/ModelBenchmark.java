@@ -118,7 +118,7 @@ public final class ModelBenchmark {
                 try (NDManager s = m.newSubManager()) {
                     NDArray x = s.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
                     NDList out = model.forward(new ParameterStore(s, false), new NDList(x), false);
-                    out.get(0).sub(x).square().reshape(batch, -1).mean(new int[] {1}).concat(out.get(1).reshape(batch, -1), 1).toFloatArray();
+                    out.get(0).sub(x).square().reshape(batch, -1).mean(new int[] {1}).reshape(batch, 1).concat(out.get(1), 1).toFloatArray();
                 }
             });
             Map<String, Object> row = row("scoring");

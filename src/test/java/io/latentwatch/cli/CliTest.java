@@ -1,0 +1,192 @@
+package io.latentwatch.cli;
+
+import static io.latentwatch.Fixtures.FORWARD_TOLERANCE;
+import static io.latentwatch.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.latentwatch.Fixtures;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** The latentwatch command as a user runs it: import a PyTorch model, score PNG files, and bad arguments. */
+class CliTest {
+
+    @TempDir Path tmp;
+
+    /** Exit code, stdout and stderr of one command line. */
+    static final class Run {
+        final int code;
+        final String out;
+        final String err;
+
+        Run(int code, String out, String err) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = LatentwatchCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path importFixture(String fixture) {
+        Path model = tmp.resolve(fixture + "-model");
+        Run r = run("import-pytorch", "--weights", Fixtures.dir(fixture).resolve("weights.safetensors").toString(),
+                "--config", Fixtures.dir(fixture).resolve("config.json").toString(), "--out", model.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("wrote model"), r.out);
+        return model;
+    }
+
+    /** Writes the fixture's 8-bit frames as PNG files (gray or RGB), frame_00.png, frame_01.png, ... */
+    private Path writePngs(String fixture, NDManager manager) throws Exception {
+        NDArray u8 = Fixtures.load(manager, fixture, "frames.safetensors").get("pixels_u8");
+        long[] s = u8.getShape().getShape();
+        int n = (int) s[0];
+        int c = (int) s[1];
+        int size = (int) s[2];
+        long[] px = u8.toLongArray();
+        Path dir = tmp.resolve(fixture + "-png");
+        Files.createDirectories(dir);
+        for (int i = 0; i < n; i++) {
+            BufferedImage img = new BufferedImage(size, size, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    int base = i * c * size * size + y * size + x;
+                    if (c == 1) {
+                        img.getRaster().setSample(x, y, 0, (int) px[base]);
+                    } else {
+                        int plane = size * size;
+                        img.setRGB(x, y, (int) (px[base] << 16 | px[base + plane] << 8 | px[base + 2 * plane]));
+                    }
+                }
+            }
+            ImageIO.write(img, "png", dir.resolve(String.format("frame_%02d.png", i)).toFile());
+        }
+        return dir;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gray32-small", "rgb64-default"})
+    void importThenScoreImagesReproducesPyTorch(String fixture) throws Exception {
+        Path model = importFixture(fixture);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Path pngs = writePngs(fixture, manager);
+            Path out = tmp.resolve("scores.jsonl");
+            Run r = run("score-images", "--model", model.toString(), "--out", out.toString(), "--batch-size", "5", pngs.toString());
+            assertEquals(0, r.code, r.err);
+            List<JsonObject> lines = Files.readAllLines(out).stream().map(l -> JsonParser.parseString(l).getAsJsonObject()).collect(Collectors.toList());
+            NDList expected = Fixtures.load(manager, fixture, "expected.safetensors");
+            float[] mse = expected.get("eval_mse").toFloatArray();
+            NDArray mu = expected.get("eval_mu");
+            assertEquals(mse.length, lines.size());
+            for (int i = 0; i < lines.size(); i++) {
+                JsonObject o = lines.get(i);
+                assertTrue(o.get("file").getAsString().endsWith(String.format("frame_%02d.png", i)), o.get("file").getAsString());
+                assertClose(o.get("mse").getAsDouble(), mse[i], FORWARD_TOLERANCE, "mse of frame " + i);
+                assertEquals(o.get("mse").getAsDouble(), o.get("score").getAsDouble(), "an uncalibrated model scores by mse");
+                assertClose(floats(o.getAsJsonArray("mu")), mu.get(i).toFloatArray(), FORWARD_TOLERANCE, "mu of frame " + i);
+                assertEquals(mu.getShape().get(1), o.getAsJsonArray("log_var").size());
+                assertTrue(o.get("kl").getAsDouble() > 0);
+            }
+        }
+    }
+
+    private static float[] floats(JsonArray a) {
+        float[] f = new float[a.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = a.get(i).getAsFloat();
+        }
+        return f;
+    }
+
+    @Test
+    void anUnreadableFileIsReportedAndTheOthersAreStillScored() throws Exception {
+        Path model = importFixture("gray32-small");
+        Path dir = tmp.resolve("mixed");
+        Files.createDirectories(dir);
+        BufferedImage big = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB); // colour, other size: luma + resize
+        ImageIO.write(big, "jpg", dir.resolve("a.jpg").toFile());
+        ImageIO.write(big, "bmp", dir.resolve("b.bmp").toFile());
+        Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        Run r = run("score-images", "--model", model.toString(), dir.toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("broken.png: "), r.err);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+        List<String> lines = r.out.strip().lines().collect(Collectors.toList());
+        assertEquals(2, lines.size(), r.out);
+        assertTrue(lines.get(0).contains("a.jpg") && lines.get(1).contains("b.bmp"), r.out);
+    }
+
+    @Test
+    void badArgumentsGetOneReadableLine() {
+        Run missing = run("import-pytorch", "--weights", "w.safetensors");
+        assertEquals(2, missing.code);
+        assertEquals(1, missing.err.strip().lines().count(), missing.err);
+        assertTrue(missing.err.contains("Missing required options"), missing.err);
+
+        Run badNumber = run("score-images", "--model", "m", "--batch-size", "many", "x.png");
+        assertEquals(2, badNumber.code);
+        assertEquals(1, badNumber.err.strip().lines().count(), badNumber.err);
+        assertTrue(badNumber.err.contains("--batch-size"), badNumber.err);
+
+        Run unknown = run("frobnicate");
+        assertEquals(2, unknown.code);
+        assertEquals(1, unknown.err.strip().lines().count(), unknown.err);
+
+        Run badDevice = run("benchmark", "model", "--device", "tpu", "--seconds", "0.01");
+        assertEquals(1, badDevice.code);
+        assertEquals("latentwatch benchmark model: device must be auto, cpu, gpu or gpu:N, got tpu", badDevice.err.strip());
+
+        Run halfOnCpu = run("benchmark", "model", "--device", "cpu", "--precisions", "bf16");
+        assertEquals(1, halfOnCpu.code);
+        assertTrue(halfOnCpu.err.contains("precision bf16 needs a GPU"), halfOnCpu.err);
+    }
+
+    @Test
+    void aBadModelIsRefusedInOneLine() throws Exception {
+        Path model = importFixture("gray32-small");
+        Files.writeString(model.resolve("weights.safetensors"), "garbage");
+        Run r = run("score-images", "--model", model.toString(), tmp.toString());
+        assertEquals(1, r.code);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+        assertTrue(r.err.contains("sha256"), r.err);
+
+        Run missingConfig = run("import-pytorch", "--weights", "nope.safetensors", "--config", "nope.json", "--out", tmp.resolve("x").toString());
+        assertEquals(1, missingConfig.code);
+        assertEquals("latentwatch import-pytorch: config file nope.json does not exist", missingConfig.err.strip());
+    }
+
+    @Test
+    void benchmarkPrintsFigures() {
+        Run r = run("benchmark", "model", "--device", "cpu", "--batch-sizes", "2", "--seconds", "0.05");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("benchmark=sgemm") && r.out.contains("path=fused") && r.out.contains("path=block"), r.out);
+        assertTrue(r.out.contains("frames_per_s="), r.out);
+    }
+}

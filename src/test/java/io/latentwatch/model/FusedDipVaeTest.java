@@ -1,0 +1,43 @@
+package io.latentwatch.model;
+
+import static io.latentwatch.Fixtures.FORWARD_TOLERANCE;
+import static io.latentwatch.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.latentwatch.Fixtures;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The scoring snapshot (BatchNorm folded, layers composed, either layout) still computes PyTorch's eval outputs. */
+class FusedDipVaeTest {
+
+    @ParameterizedTest
+    @CsvSource({"rgb64-default, NHWC", "rgb64-default, NCHW", "gray32-small, NHWC", "gray32-small, NCHW"})
+    void matchesPyTorchEvalOutputs(String fixture, MemoryLayout layout) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            DipVae model = DipVaeFixtureTest.loadFixtureModel(manager, fixture);
+            NDList frames = Fixtures.load(manager, fixture, "frames.safetensors");
+            NDList expected = Fixtures.load(manager, fixture, "expected.safetensors");
+            try (FusedDipVae fused = FusedDipVae.of(model, manager, DataType.FLOAT32, layout)) {
+                NDList latents = fused.splitLatents(fused.encode(frames.get("x")));
+                assertClose(latents.get(0), expected.get("eval_mu"), FORWARD_TOLERANCE, "mu");
+                assertClose(latents.get(1), expected.get("eval_log_var"), FORWARD_TOLERANCE, "log_var");
+                NDArray recon = fused.decode(latents.get(0));
+                assertClose(recon, expected.get("eval_recon"), FORWARD_TOLERANCE, "recon");
+                assertTrue(fused.flopsPerFrame() <= model.getConfig().flopsPerFrame() * 2, "executed FLOPs stay within 2x of ideal");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"float16", "bfloat16"})
+    void halfPrecisionIsRefusedOnTheCpu(String precision) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.precision(precision, ai.djl.Device.cpu()));
+        assertTrue(e.getMessage().contains("needs a GPU"), e.getMessage());
+    }
+}
