@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Prints measured figures; each compares against a baseline measured in the same run.",
-        subcommands = {BenchmarkModelCommand.class})
+        subcommands = {BenchmarkModelCommand.class, BenchmarkPrecisionCommand.class})
 final class BenchmarkCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -8,6 +8,7 @@ import com.google.gson.Gson;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.Devices;
+import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.scoring.ModelBenchmark;
 import java.io.PrintWriter;
@@ -46,6 +47,9 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16,bf16 (half precision needs a GPU; default: ${DEFAULT-VALUE})")
     String[] precisions;
 
+    @Option(names = "--layouts", split = ",", defaultValue = "nhwc", description = "activation layouts to measure: nhwc,nchw (default: ${DEFAULT-VALUE})")
+    String[] layouts;
+
     @Option(names = "--seconds", defaultValue = "3", description = "measuring time per figure (default: ${DEFAULT-VALUE})")
     double seconds;
 
@@ -54,6 +58,9 @@ final class BenchmarkModelCommand implements Callable<Integer> {
 
     @Option(names = "--soak-batches", defaultValue = "0", description = "also score this many batches and print host/GPU memory before and after")
     int soakBatches;
+
+    @Option(names = "--soak-batch-size", defaultValue = "64", description = "frames per soak batch (default: ${DEFAULT-VALUE})")
+    int soakBatchSize;
 
     @Option(names = "--json", description = "also write every figure as a JSON line to this file")
     Path json;
@@ -73,6 +80,10 @@ final class BenchmarkModelCommand implements Callable<Integer> {
         for (int i = 0; i < types.length; i++) {
             types[i] = Devices.precision(precisions[i], dev);
         }
+        MemoryLayout[] memoryLayouts = new MemoryLayout[layouts.length];
+        for (int i = 0; i < layouts.length; i++) {
+            memoryLayouts[i] = MemoryLayout.parse(layouts[i]);
+        }
         PrintWriter out = LatentwatchCommand.out(spec);
         Gson gson = new Gson();
         try (NDManager manager = NDManager.newBaseManager(dev);
@@ -90,7 +101,9 @@ final class BenchmarkModelCommand implements Callable<Integer> {
             ModelBenchmark bench = new ModelBenchmark(net, dev, seconds, row -> print(out, gson, jsonSink, row));
             double roofline = bench.sgemm();
             for (DataType t : types) {
-                bench.scoring(batchSizes, t, roofline);
+                for (MemoryLayout l : memoryLayouts) {
+                    bench.scoring(batchSizes, t, l, roofline);
+                }
             }
             bench.blockBaseline(batchSizes[Math.min(2, batchSizes.length - 1)]);
             if (trainBatchSizes != null) {
@@ -98,7 +111,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
             }
             if (soakBatches > 0) {
                 for (DataType t : types) {
-                    bench.soak(soakBatches, batchSizes[Math.min(2, batchSizes.length - 1)], t);
+                    bench.soak(soakBatches, soakBatchSize, t, memoryLayouts[0]);
                 }
             }
         }

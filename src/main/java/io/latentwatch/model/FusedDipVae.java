@@ -200,13 +200,37 @@ public final class FusedDipVae implements AutoCloseable {
     }
 
     /**
+     * Scores frames in eval mode: encode, decode μ, compare.
+     *
+     * @param x shape (batch, in_channels, image_size, image_size), float32 in [−1, 1]
+     * @return float32 (batch, 2 + 2·latent_dim): per frame [mse, kl, μ..., log σ²...], mse the mean over pixels of
+     *     (decode(μ) − x)² and kl the frame's KL divergence to the prior
+     */
+    public NDArray score(NDArray x) {
+        long batch = x.getShape().get(0);
+        NDArray arranged = layout.arrange(x);
+        NDArray latents = encodeArranged(arranged);
+        NDArray mu = latents.get(":, :" + config.latentDim());
+        NDArray recon = decode(mu).toType(DataType.FLOAT32, false);
+        // same layout on both sides, so the difference runs as one dense loop
+        NDArray mse = recon.sub(arranged).square().sum(new int[] {1, 2, 3}).div(config.frameValues());
+        NDArray l32 = latents.toType(DataType.FLOAT32, false);
+        NDArray kl = DipLoss.klPerFrame(l32.get(":, :" + config.latentDim()), l32.get(":, " + config.latentDim() + ":"));
+        return mse.reshape(batch, 1).concat(kl.reshape(batch, 1), 1).concat(l32, 1);
+    }
+
+    /**
      * Encodes frames.
      *
      * @param x shape (batch, in_channels, image_size, image_size), any float type (cast to this model's)
      * @return (batch, 2·latent_dim): μ in the first half, log σ² in the second, in this model's precision
      */
     public NDArray encode(NDArray x) {
-        NDArray h = layout.arrange(x.toType(dataType, false));
+        return encodeArranged(layout.arrange(x));
+    }
+
+    private NDArray encodeArranged(NDArray x) {
+        NDArray h = x.toType(dataType, false);
         for (NDArray[] wb : encoder) {
             h = Activation.leakyRelu(Conv2d.conv2d(h, wb[0], wb[1], new Shape(2, 2), new Shape(1, 1)).singletonOrThrow(), config.leakyReluSlope());
         }

@@ -2,14 +2,13 @@ package io.latentwatch.scoring;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.latentwatch.model.DipLoss;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
+import io.latentwatch.model.MemoryLayout;
 
 /**
  * Scores batches of normalised frames with an eval-mode snapshot of a model: encode → μ → decode → per-frame mse
@@ -31,11 +30,16 @@ public final class BatchScorer implements AutoCloseable {
      * @param scoreName the model's calibrated score; "mse" is the only one so far
      */
     public BatchScorer(DipVae model, Device device, DataType precision, String scoreName) {
+        this(model, device, precision, MemoryLayout.NHWC, scoreName);
+    }
+
+    /** As above, with the activations' memory layout chosen. */
+    public BatchScorer(DipVae model, Device device, DataType precision, MemoryLayout layout, String scoreName) {
         if (!"mse".equals(scoreName)) {
             throw new IllegalArgumentException("unknown score \"" + scoreName + "\" (known: mse)");
         }
         this.manager = NDManager.newBaseManager(device);
-        this.model = FusedDipVae.of(model, manager, precision);
+        this.model = FusedDipVae.of(model, manager, precision, layout);
         this.config = model.getConfig();
         this.scoreName = scoreName;
     }
@@ -68,14 +72,7 @@ public final class BatchScorer implements AutoCloseable {
         try (NDManager batch = manager.newSubManager()) {
             NDArray x = batch.create(java.nio.FloatBuffer.wrap(pixels, 0, count * values),
                     new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()));
-            NDArray latents = model.encode(x);
-            NDList parts = model.splitLatents(latents);
-            NDArray recon = model.decode(parts.get(0));
-            NDArray mse = recon.toType(DataType.FLOAT32, false).sub(x).square().reshape(count, values).mean(new int[] {1});
-            NDArray l32 = latents.toType(DataType.FLOAT32, false);
-            NDArray kl = DipLoss.klPerFrame(l32.get(":, :" + latent), l32.get(":, " + latent + ":"));
-            // one host transfer per batch: [mse, kl, mu..., log_var...] per frame
-            host = mse.reshape(count, 1).concat(kl.reshape(count, 1), 1).concat(l32, 1).toFloatArray();
+            host = model.score(x).toFloatArray(); // one host transfer per batch
         }
         int row = 2 + 2 * latent;
         FrameScore[] out = new FrameScore[count];
