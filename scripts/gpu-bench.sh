@@ -16,13 +16,14 @@ lw() { /tmp/jre17/bin/java -Xmx16g ${JOPTS:-} -cp "$kit/classes:$kit/jars/*" io.
 m=/tmp/rgb64; f="$kit/fixtures/rgb64-default"
 lw import-pytorch --weights "$f/weights.safetensors" --config "$f/config.json" --out $m
 echo "== accuracy"
-lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu --precisions fp32,fp16,bf16 --layout nhwc
+lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu --precisions fp32,fp16 --layout nhwc
 lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu --precisions fp32 --layout nchw
 echo "== java scoring and training"
-lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,bf16,fp16 --layouts nhwc,nchw \
-   --seconds ${SECONDS_PER_POINT:-1.5} --train-batch-sizes 64,256,1024 --json "$out/java.jsonl"
+lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,fp16 --layouts nhwc,nchw \
+   --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 64,256,1024 --json "$out/java.jsonl"
 echo "== java, cuDNN benchmark mode"
-JOPTS=-Dai.djl.pytorch.cudnn_benchmark=true lw benchmark model --device gpu --batch-sizes 1024,4096 --precisions fp32,bf16 \
-   --layouts nhwc,nchw --seconds ${SECONDS_PER_POINT:-1.5} --soak-batches ${SOAK:-10000} --soak-batch-size 64 --json "$out/java-cudnn.jsonl"
+JOPTS=-Dai.djl.pytorch.cudnn_benchmark=true lw benchmark model --device gpu --batch-sizes 1024,4096 --precisions fp32,fp16 \
+   --layouts nhwc,nchw --seconds ${SECONDS_PER_POINT:-1} --soak-batches ${SOAK:-10000} --soak-batch-size 64 --json "$out/java-cudnn.jsonl"
 echo "== pytorch eager"
 PYTHONUNBUFFERED=1 python3 "$kit/ref_dipvae.py" 1,16,64,256,1024,4096 | tee "$out/pytorch.jsonl"
+PYTHONUNBUFFERED=1 python3 "$kit/ref_fp16.py" "$kit" 256,1024,4096 | tee -a "$out/pytorch.jsonl"

@@ -5,7 +5,7 @@
 #   jars/          runtime jars without the CPU native library and without Flink/Kafka (not needed to score)
 #   djljni/        DJL 0.36's JNI sources, rebuilt there against the local torch
 #   jre17.tar.xz   a small Java 17 runtime
-#   ref_dipvae.py  the PyTorch eager baseline
+#   ref_dipvae.py  the PyTorch eager baseline (ref_fp16.py: its fp16 and batch-1024 training rows)
 #   fixtures/      the rgb64-default PyTorch fixture, for the accuracy check
 #   gpu-bench.sh   the script to run there
 # Usage: scripts/gpu-kit.sh [OUT_DIR]     then run OUT_DIR/gpu-bench.sh on the GPU machine from the repo root.
@@ -29,5 +29,5 @@ cp -r "$shared/gpu/djljni" "$out/djljni" && chmod -R u+w "$out/djljni" && rm -rf
 cp "$shared/gpu/ref_dipvae.py" "$out/"
 bash "$shared/gpu/make-jre.sh" "$out" >/dev/null
 cp -r "$shared/fixtures/pytorch/rgb64-default" "$out/fixtures/"
-cp scripts/gpu-bench.sh "$out/"
+cp scripts/gpu-bench.sh scripts/ref_fp16.py "$out/"
 du -sh "$out"

@@ -44,7 +44,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16,bf16 (half precision needs a GPU; default: ${DEFAULT-VALUE})")
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16 (fp16 needs a GPU; default: ${DEFAULT-VALUE})")
     String[] precisions;
 
     @Option(names = "--layouts", split = ",", defaultValue = "nhwc", description = "activation layouts to measure: nhwc,nchw (default: ${DEFAULT-VALUE})")
@@ -56,7 +56,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--train-batch-sizes", split = ",", description = "also measure fine-tune steps (forward + DIP loss + backward + Adam) at these batch sizes")
     int[] trainBatchSizes;
 
-    @Option(names = "--soak-batches", defaultValue = "0", description = "also score this many batches and print host/GPU memory before and after")
+    @Option(names = "--soak-batches", defaultValue = "0", description = "also score this many batches (first precision and layout) and print host/GPU memory before and after")
     int soakBatches;
 
     @Option(names = "--soak-batch-size", defaultValue = "64", description = "frames per soak batch (default: ${DEFAULT-VALUE})")
@@ -110,9 +110,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
                 bench.training(trainBatchSizes, manager);
             }
             if (soakBatches > 0) {
-                for (DataType t : types) {
-                    bench.soak(soakBatches, soakBatchSize, t, memoryLayouts[0]);
-                }
+                bench.soak(soakBatches, soakBatchSize, types[0], memoryLayouts[0]);
             }
         }
         return 0;

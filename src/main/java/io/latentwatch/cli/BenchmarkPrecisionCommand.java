@@ -42,7 +42,7 @@ final class BenchmarkPrecisionCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16,bf16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16 (default: ${DEFAULT-VALUE})")
     String[] precisions;
 
     @Option(names = "--layout", defaultValue = "nhwc", description = "nhwc | nchw (default: ${DEFAULT-VALUE})")

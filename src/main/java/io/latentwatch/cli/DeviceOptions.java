@@ -17,7 +17,7 @@ final class DeviceOptions {
     @Option(
             names = "--precision",
             defaultValue = "fp32",
-            description = "fp32 | fp16 | bf16 (default: ${DEFAULT-VALUE}; half precision needs a GPU)")
+            description = "fp32 | fp16 (default: ${DEFAULT-VALUE}; fp16 needs a GPU; bf16 is not in DJL 0.36's PyTorch engine)")
     String precision;
 
     Device device() {

@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -63,6 +64,8 @@ final class ScoreImagesCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, got " + batchSize);
         }
+        Device device = deviceOptions.device();
+        DataType precision = deviceOptions.precision(device);
         List<Path> files = new ArrayList<>();
         int failed = 0;
         for (Path p : paths) {
@@ -77,12 +80,11 @@ final class ScoreImagesCommand implements Callable<Integer> {
                 failed++;
             }
         }
-        Device device = deviceOptions.device();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
             DipVaeConfig config = loaded.metadata.config();
             Gson gson = new Gson();
-            try (BatchScorer scorer = new BatchScorer(loaded.model, device, deviceOptions.precision(device), loaded.metadata.scoreName());
+            try (BatchScorer scorer = new BatchScorer(loaded.model, device, precision, loaded.metadata.scoreName());
                     Writer sink = out == null ? null : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
                 PrintWriter lines = sink == null ? LatentwatchCommand.out(spec) : new PrintWriter(sink);
                 float[] batch = new float[batchSize * config.frameValues()];

@@ -50,9 +50,10 @@ public final class Devices {
     /**
      * Resolves a precision option for a device.
      *
-     * @param spec "fp32", "fp16" or "bf16"
-     * @throws IllegalArgumentException for an unknown precision, or half precision on the CPU (the engine's CPU
-     *     convolutions for fp16 are missing or far slower than fp32, so it is refused rather than silently slow)
+     * @param spec "fp32" or "fp16" ("bf16" is recognised and refused: DJL 0.36's PyTorch JNI has no bfloat16
+     *     mapping, and a conversion to it aborts the whole process instead of throwing)
+     * @throws IllegalArgumentException for an unknown or unsupported precision, or half precision on the CPU (the
+     *     engine's CPU fp16 convolutions are far slower than fp32, so it is refused rather than silently slow)
      */
     public static DataType precision(String spec, Device device) {
         String s = spec == null ? "fp32" : spec.trim().toLowerCase(Locale.ROOT);
@@ -67,10 +68,10 @@ public final class Devices {
                 break;
             case "bf16":
             case "bfloat16":
-                type = DataType.BFLOAT16;
-                break;
+                throw new IllegalArgumentException(
+                        "precision bf16 is not supported by DJL 0.36's PyTorch engine (no bfloat16 in its JNI); use fp16");
             default:
-                throw new IllegalArgumentException("precision must be fp32, fp16 or bf16, got " + spec);
+                throw new IllegalArgumentException("precision must be fp32 or fp16, got " + spec);
         }
         if (!device.isGpu()) {
             throw new IllegalArgumentException("precision " + s + " needs a GPU; on " + device + " use fp32");

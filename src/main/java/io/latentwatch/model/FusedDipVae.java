@@ -22,7 +22,7 @@ import java.util.List;
  *   <li>decoder_input and the first transposed convolution composed into one matrix (nothing non-linear lies
  *       between them), where that matrix is cheaper than the two layers;
  *   <li>the transposed convolutions' phase kernels computed once;
- *   <li>activations stored channels-last (NHWC) where that is faster, and weights optionally in half precision.
+ *   <li>activations stored channels-last (NHWC) where that is faster, and weights optionally in half precision (fp16).
  * </ul>
  *
  * It has no autograd, owns its arrays (close it), and a model update builds a new one, so a scorer never sees
@@ -109,7 +109,7 @@ public final class FusedDipVae implements AutoCloseable {
      * Snapshots a model's current weights, channels-last on every device.
      *
      * @param manager parent manager; the snapshot lives on its device in a sub-manager
-     * @param dataType FLOAT32, FLOAT16 or BFLOAT16
+     * @param dataType FLOAT32 or FLOAT16
      */
     public static FusedDipVae of(DipVae model, NDManager manager, DataType dataType) {
         return of(model, manager, dataType, MemoryLayout.NHWC);
@@ -117,8 +117,9 @@ public final class FusedDipVae implements AutoCloseable {
 
     /** As {@link #of(DipVae, NDManager, DataType)} with a chosen memory layout. */
     public static FusedDipVae of(DipVae model, NDManager manager, DataType dataType, MemoryLayout layout) {
-        if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16 && dataType != DataType.BFLOAT16) {
-            throw new IllegalArgumentException("precision must be float32, float16 or bfloat16, got " + dataType);
+        if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
+            // bfloat16 is absent from DJL 0.36's PyTorch JNI: converting to it aborts the process
+            throw new IllegalArgumentException("precision must be float32 or float16, got " + dataType);
         }
         return new FusedDipVae(model, manager, dataType, layout);
     }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
@@ -22,11 +24,13 @@ public final class BatchScorer implements AutoCloseable {
     private final FusedDipVae model;
     private final DipVaeConfig config;
     private final String scoreName;
+    /** Reused upload buffer: the engine copies from native memory without another allocation per batch. */
+    private ByteBuffer upload;
 
     /**
      * @param model the trained network (its weights are snapshot, BatchNorm folded)
      * @param device where to score
-     * @param precision FLOAT32, FLOAT16 or BFLOAT16
+     * @param precision FLOAT32 or FLOAT16
      * @param scoreName the model's calibrated score; "mse" is the only one so far
      */
     public BatchScorer(DipVae model, Device device, DataType precision, String scoreName) {
@@ -70,8 +74,14 @@ public final class BatchScorer implements AutoCloseable {
         int latent = config.latentDim();
         float[] host;
         try (NDManager batch = manager.newSubManager()) {
-            NDArray x = batch.create(java.nio.FloatBuffer.wrap(pixels, 0, count * values),
-                    new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()));
+            int bytes = count * values * Float.BYTES;
+            if (upload == null || upload.capacity() < bytes) {
+                upload = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+            }
+            upload.clear();
+            upload.asFloatBuffer().put(pixels, 0, count * values);
+            upload.limit(bytes);
+            NDArray x = batch.create(upload, new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()), DataType.FLOAT32);
             host = model.score(x).toFloatArray(); // one host transfer per batch
         }
         int row = 2 + 2 * latent;

@@ -163,9 +163,14 @@ class CliTest {
         assertEquals(1, badDevice.code);
         assertEquals("latentwatch benchmark model: device must be auto, cpu, gpu or gpu:N, got tpu", badDevice.err.strip());
 
-        Run halfOnCpu = run("benchmark", "model", "--device", "cpu", "--precisions", "bf16");
+        Run halfOnCpu = run("benchmark", "model", "--device", "cpu", "--precisions", "fp16");
         assertEquals(1, halfOnCpu.code);
-        assertTrue(halfOnCpu.err.contains("precision bf16 needs a GPU"), halfOnCpu.err);
+        assertEquals("latentwatch benchmark model: precision fp16 needs a GPU; on cpu() use fp32", halfOnCpu.err.strip());
+
+        Run bf16 = run("score-images", "--model", "m", "--precision", "bf16", "x.png");
+        assertEquals(1, bf16.code);
+        assertEquals(1, bf16.err.strip().lines().count(), bf16.err);
+        assertTrue(bf16.err.contains("bf16 is not supported by DJL 0.36's PyTorch engine"), bf16.err);
     }
 
     @Test

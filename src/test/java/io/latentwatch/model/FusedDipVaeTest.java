@@ -35,9 +35,22 @@ class FusedDipVaeTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"float16", "bfloat16"})
-    void halfPrecisionIsRefusedOnTheCpu(String precision) {
+    @CsvSource({"fp16, needs a GPU", "float16, needs a GPU", "bf16, not supported by DJL 0.36", "int8, must be fp32 or fp16"})
+    void unsupportedPrecisionsAreRefusedClearly(String precision, String reason) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.precision(precision, ai.djl.Device.cpu()));
-        assertTrue(e.getMessage().contains("needs a GPU"), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertTrue(Devices.precision("fp32", ai.djl.Device.cpu()) == DataType.FLOAT32);
+    }
+
+    @org.junit.jupiter.api.Test
+    void devicesResolveOnTheCpuAndRefuseWhatIsNotThere() {
+        assertTrue(Devices.resolve("cpu", 3).equals(ai.djl.Device.cpu()));
+        // this machine's engine sees no GPU: auto falls back to the CPU, gpu is refused with the reason
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getInstance().getGpuCount() == 0, "a GPU is visible");
+        assertTrue(Devices.resolve("auto", 5).equals(ai.djl.Device.cpu()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.resolve("gpu:1", 0));
+        assertTrue(e.getMessage().contains("sees no GPU"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Devices.resolve("tpu", 0));
+        assertTrue(e.getMessage().contains("must be auto, cpu, gpu or gpu:N"), e.getMessage());
     }
 }
