@@ -16,8 +16,11 @@ lw() { /tmp/jre17/bin/java -Xmx16g ${JOPTS:-} -cp "$kit/classes:$kit/jars/*" io.
 m=/tmp/rgb64; f="$kit/fixtures/rgb64-default"
 lw import-pytorch --weights "$f/weights.safetensors" --config "$f/config.json" --out $m
 echo "== accuracy"
-lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu --precisions fp32,fp16 --layout nhwc
-lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu --precisions fp32 --layout nchw
+for layout in nhwc nchw; do
+  lw benchmark precision --model $m --frames "$f/frames.safetensors" --expected "$f/expected.safetensors" --device gpu \
+     --precisions fp32,fp16 --layout $layout | tee -a "$out/accuracy.txt"
+done
+[[ "${ONLY:-}" == accuracy ]] && exit 0
 echo "== java scoring and training"
 lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,fp16 --layouts nhwc,nchw \
    --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 64,256,1024 --json "$out/java.jsonl"
