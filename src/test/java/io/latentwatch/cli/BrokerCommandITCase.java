@@ -62,10 +62,10 @@ class BrokerCommandITCase {
 
     @Test
     void badArgumentsGetOneLine() {
-        assertOneLineError("broker: --port must be in 0..65535 (0 = a free port), got 70000 (see --help)", "--port", "70000");
-        assertOneLineError("broker: Invalid value for option '--port': 'abc' is not an int (see --help)", "--port", "abc");
-        assertOneLineError("broker: --partitions must be at least 1, got 0 (see --help)", "--partitions", "0");
-        assertOneLineError("broker: --topics: topic name is invalid: 'a b' contains one or more characters other than"
+        assertOneLineError("latentwatch broker: --port must be in 0..65535 (0 = a free port), got 70000 (see --help)", "--port", "70000");
+        assertOneLineError("latentwatch broker: Invalid value for option '--port': 'abc' is not an int (see --help)", "--port", "abc");
+        assertOneLineError("latentwatch broker: --partitions must be at least 1, got 0 (see --help)", "--partitions", "0");
+        assertOneLineError("latentwatch broker: --topics: topic name is invalid: 'a b' contains one or more characters other than"
                 + " ASCII alphanumerics, '.', '_' and '-' (see --help)", "--topics", "frames,a b");
     }
 
@@ -73,7 +73,7 @@ class BrokerCommandITCase {
     void aTakenPortGetsOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("localhost"))) {
             int port = taken.getLocalPort();
-            assertOneLineError("broker: --port: cannot listen on localhost:" + port + " (Address already in use);"
+            assertOneLineError("latentwatch broker: --port: cannot listen on localhost:" + port + " (Address already in use);"
                     + " choose another port, or 0 for a free one (see --help)", "--port", String.valueOf(port));
         }
     }
