@@ -31,10 +31,16 @@ import java.util.SplittableRandom;
  * soft lighting gradient from a random direction (up to ±15 % across the scene) and sensor noise (σ = 2 levels by
  * default). That is a handful of smooth factors, which a small VAE learns; anomalies are local (a few dozen to a
  * few hundred pixels of a 64 × 64 frame) or whole-frame (BLANK, OVEREXPOSED), see {@link AnomalyKind}.
+ * Measured once (2026-11-26, H100): PyTorch-VAE's DIP-VAE (latent 128, DIP-II, the project's loss weights) trained
+ * for two minutes on frames 0–19,999 of the default camera reached a frame mse of 0.0019 on held-out normal frames;
+ * with the threshold at the normal frames' 99th percentile it flagged 87 % of scratches (AUROC 0.987), 98 % of
+ * foreign objects (0.995), 99 % of stains (0.998) and all of the other kinds. Lines and objects are at least about a
+ * pixel wide at any size, but below 64 × 64 the small kinds get harder to see.
  *
  * <p>Frame {@code i} is a pure function of the settings and {@code i} (each frame draws from its own random
  * streams, seeded from the camera's seed and the index), so {@link #frame(long)} gives random access, the same
- * seed gives the same pixels on every run, and {@link #frame(long, AnomalyKind)} renders exactly the scene of
+ * seed gives the same pixels on every run (of the same Java runtime: Java2D's antialiasing may differ between
+ * versions by a level or two at edges), and {@link #frame(long, AnomalyKind)} renders exactly the scene of
  * frame {@code i} with a chosen anomaly, or none. With a lighting drift, frame {@code i} is brighter than the
  * normal scene by {@code drift × i} levels.
  *
