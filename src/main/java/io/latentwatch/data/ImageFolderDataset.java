@@ -1,0 +1,198 @@
+package io.latentwatch.data;
+
+import io.latentwatch.frames.ImageFrames;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The images (PNG, JPEG, BMP) in a folder and its sub-folders, in path order. Each file is decoded once when the
+ * folder is opened, so that a file ImageIO cannot read is skipped there, with its reason, instead of failing a
+ * training run half-way; {@link #image(int)} decodes again (only paths are kept, so large folders fit).
+ *
+ * <p>An item's label is its sub-folder relative to the root ("good", "test/crack"; "" at the top), the layout of
+ * MVTec AD and most inspection sets. Hidden files and files with other extensions are ignored, not counted as
+ * skipped.
+ */
+public final class ImageFolderDataset implements ImageDataset {
+
+    /** Extensions read, lower case, with the dot. */
+    public static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp");
+
+    /** A file that has an image extension but could not be read. */
+    public record Skipped(Path file, String reason) {
+        @Override
+        public String toString() {
+            return file + ": " + reason;
+        }
+    }
+
+    private final Path root;
+    private final List<Path> files;
+    private final List<Skipped> skipped;
+    private final int channels;
+    private final int imageSize;
+
+    private ImageFolderDataset(Path root, List<Path> files, List<Skipped> skipped, int channels, int imageSize) {
+        this.root = root;
+        this.files = List.copyOf(files);
+        this.skipped = List.copyOf(skipped);
+        this.channels = channels;
+        this.imageSize = imageSize;
+    }
+
+    /**
+     * Opens a folder: lists its image files recursively and decodes each once.
+     *
+     * @throws IllegalArgumentException if the folder does not exist, is a file, or holds no readable image
+     * @throws IOException if the folder cannot be listed
+     */
+    public static ImageFolderDataset open(Path folder) throws IOException {
+        Path root = folder.toAbsolutePath().normalize();
+        if (!Files.exists(root)) {
+            throw new IllegalArgumentException("no such image folder: " + folder);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException("not a folder: " + folder + " (an image folder dataset needs a directory)");
+        }
+        List<Path> candidates;
+        try (Stream<Path> walk = Files.walk(root)) {
+            candidates = walk.filter(p -> !p.equals(root))
+                    .filter(p -> !isHidden(root.relativize(p)))
+                    .filter(Files::isRegularFile)
+                    .filter(ImageFolderDataset::hasImageExtension)
+                    .sorted()
+                    .collect(Collectors.toList());
+        }
+        List<Path> readable = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        boolean allGray = true;
+        int commonSize = -1;
+        for (Path file : candidates) {
+            BufferedImage img;
+            try {
+                img = ImageFrames.read(file);
+            } catch (IOException e) {
+                skipped.add(new Skipped(file, reason(e)));
+                continue;
+            }
+            readable.add(file);
+            allGray &= img.getRaster().getNumBands() == 1;
+            int side = img.getWidth() == img.getHeight() ? img.getWidth() : 0;
+            commonSize = commonSize == -1 || commonSize == side ? side : 0;
+        }
+        if (readable.isEmpty()) {
+            if (skipped.isEmpty()) {
+                throw new IllegalArgumentException("no images (" + String.join(", ", EXTENSIONS) + ") in folder " + folder);
+            }
+            throw new IllegalArgumentException("no readable images in folder " + folder + ": " + skipped.size()
+                    + " file(s) skipped, the first " + skipped.get(0));
+        }
+        return new ImageFolderDataset(root, readable, skipped, allGray ? 1 : 3, commonSize);
+    }
+
+    /** The folder, absolute. */
+    public Path root() {
+        return root;
+    }
+
+    /** Item {@code index}'s file, absolute. */
+    public Path file(int index) {
+        return files.get(index);
+    }
+
+    /** Files with an image extension that could not be read, each with the reason, in path order. */
+    public List<Skipped> skipped() {
+        return skipped;
+    }
+
+    @Override
+    public int size() {
+        return files.size();
+    }
+
+    /** The file's path relative to the folder, with '/' separators. */
+    @Override
+    public String name(int index) {
+        return slashes(root.relativize(files.get(index)));
+    }
+
+    @Override
+    public String label(int index) {
+        Path parent = root.relativize(files.get(index)).getParent();
+        return parent == null ? "" : slashes(parent);
+    }
+
+    @Override
+    public BufferedImage image(int index) {
+        Path file = files.get(Objects.checkIndex(index, files.size()));
+        try {
+            return ImageFrames.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + " became unreadable after the folder was opened: " + reason(e), e);
+        }
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public int imageSize() {
+        return imageSize;
+    }
+
+    @Override
+    public String description() {
+        String size = imageSize > 0 ? imageSize + "x" + imageSize : "mixed-size";
+        return String.format("image folder %s: %d %s %s images%s", root, files.size(), channels == 1 ? "gray" : "colour",
+                size, skipped.isEmpty() ? "" : ", " + skipped.size() + " unreadable file(s) skipped");
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+
+    private static boolean hasImageExtension(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+
+    /** Dot-files and anything under a dot-folder (.git, .DS_Store, editor backups) are not data. */
+    private static boolean isHidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String slashes(Path relative) {
+        return relative.toString().replace(relative.getFileSystem().getSeparator(), "/");
+    }
+
+    /** The reason without the path, which the Skipped record already carries. */
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+}

