@@ -12,7 +12,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "latentwatch 0.1.0",
         description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
-        subcommands = {ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class})
+        subcommands = {
+            TrainCommand.class,
+            EvaluateCommand.class,
+            ImportPytorchCommand.class,
+            ScoreImagesCommand.class,
+            BenchmarkCommand.class,
+            BrokerCommand.class
+        })
 public final class LatentwatchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -54,6 +61,9 @@ public final class LatentwatchCommand implements Runnable {
     private static String describe(Throwable ex) {
         Throwable t = ex instanceof UncheckedIOException ? ex.getCause() : ex;
         if (t instanceof ModelFormatException || t instanceof IllegalArgumentException) {
+            return t.getMessage();
+        }
+        if (t instanceof java.io.FileNotFoundException) {
             return t.getMessage();
         }
         if (t instanceof java.nio.file.NoSuchFileException) {
