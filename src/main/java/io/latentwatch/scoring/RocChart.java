@@ -59,7 +59,11 @@ public final class RocChart {
         rotated.drawString("recall (true positive rate)", -(TOP + h / 2 + 75), 22);
         rotated.dispose();
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, LEFT, TOP - 20);
+        String shown = title;
+        while (g.getFontMetrics().stringWidth(shown) > WIDTH - LEFT - 10 && shown.length() > 4) {
+            shown = shown.substring(0, shown.length() - 4) + "...";
+        }
+        g.drawString(shown, LEFT, TOP - 20);
 
         g.setColor(Color.GRAY);
         g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
