@@ -61,10 +61,10 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "32", description = "28 -> this, bilinear (default: ${DEFAULT-VALUE})")
     int imageSize;
 
-    @Option(names = "--latent-dim", defaultValue = "16", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--latent-dim", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
     int latentDim;
 
-    @Option(names = "--hidden-dims", split = ",", defaultValue = "32,64,128", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--hidden-dims", split = ",", defaultValue = "16,32,64", description = "default: ${DEFAULT-VALUE}")
     int[] hiddenDims;
 
     @Option(names = "--dip-type", defaultValue = "ii", description = "i | ii (default: ${DEFAULT-VALUE})")

@@ -38,16 +38,16 @@ public final class Evaluation {
         public JsonObject toJson() {
             JsonObject o = new JsonObject();
             o.addProperty("score", score);
-            o.addProperty("threshold", Double.isNaN(threshold) ? null : threshold);
+            o.addProperty("threshold", finiteOrNull(threshold));
             o.addProperty("normal_frames", normalFrames);
             o.addProperty("anomalous_frames", anomalousFrames);
             o.addProperty("auroc", auroc);
             o.addProperty("aupr", aupr);
             if (atThreshold != null) {
-                o.addProperty("precision", atThreshold.precision());
-                o.addProperty("recall", atThreshold.recall());
-                o.addProperty("f1", atThreshold.f1());
-                o.addProperty("false_alarm_rate", atThreshold.falseAlarmRate());
+                o.addProperty("precision", finiteOrNull(atThreshold.precision()));
+                o.addProperty("recall", finiteOrNull(atThreshold.recall()));
+                o.addProperty("f1", finiteOrNull(atThreshold.f1()));
+                o.addProperty("false_alarm_rate", finiteOrNull(atThreshold.falseAlarmRate()));
                 o.addProperty("true_positives", atThreshold.truePositives());
                 o.addProperty("false_positives", atThreshold.falsePositives());
                 o.addProperty("true_negatives", atThreshold.trueNegatives());
@@ -67,6 +67,11 @@ public final class Evaluation {
             o.add("other_scores_auroc", other);
             return o;
         }
+    }
+
+    /** JSON has no NaN: precision without a flagged frame, or a missing threshold, is written as null. */
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     private Evaluation() {}
