@@ -78,10 +78,8 @@ public final class BatchScorer implements AutoCloseable {
             if (upload == null || upload.capacity() < bytes) {
                 upload = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
             }
-            upload.clear();
-            upload.asFloatBuffer().put(pixels, 0, count * values);
-            upload.limit(bytes);
-            NDArray x = batch.create(upload, new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()), DataType.FLOAT32);
+            NDArray x = model.getLayout().upload(batch, pixels, count,
+                    new Shape(config.inChannels(), config.imageSize(), config.imageSize()), upload);
             host = model.score(x).toFloatArray(); // one host transfer per batch
         }
         int row = 2 + 2 * latent;
