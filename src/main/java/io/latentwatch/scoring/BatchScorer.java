@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
@@ -42,6 +43,7 @@ public final class BatchScorer implements AutoCloseable {
         if (!"mse".equals(scoreName)) {
             throw new IllegalArgumentException("unknown score \"" + scoreName + "\" (known: mse)");
         }
+        Devices.tuneConvolutions(device);
         this.manager = NDManager.newBaseManager(device);
         this.model = FusedDipVae.of(model, manager, precision, layout);
         this.config = model.getConfig();
