@@ -21,7 +21,7 @@ public record RegistryEntry(long version, Path path, ModelMetadata metadata, Str
         return problem == null;
     }
 
-    /** One word: serving, pinned (pinned but refused), retired, refused or available. */
+    /** For listings: "serving", "serving (pinned)", "available", "retired", "refused" or "pinned, refused". */
     public String status() {
         if (serving) {
             return pinned ? "serving (pinned)" : "serving";
