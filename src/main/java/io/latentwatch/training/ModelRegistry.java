@@ -6,6 +6,7 @@ import io.latentwatch.model.DipVae;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelFormatException;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.model.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -20,8 +21,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedSet;
@@ -38,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * REGISTRY/
- *   registry.json      {"format": "latentwatch-registry/1", "pinned": null, "retired": [], "highest_version": 2}
+ *   registry.json      {"format": "latentwatch-registry/1", "pinned": null, "retired": [], "highest_version": 2,
+ *                       "reference_sha256": "..."}
+ *   reference.safetensors  the gate's fixed reference frames, one F32 tensor "frames" (count, values per frame)
  *   v000001/           model.json + weights.safetensors of version 1 (the initial model)
  *   v000002/           version 2, parent_version 1
  *   ...
@@ -64,6 +69,9 @@ import org.slf4j.LoggerFactory;
  * Thread-safe; several instances (and processes) may open the same directory.
  */
 public final class ModelRegistry {
+
+    /** The gate's fixed reference frames, stored once. */
+    public static final String REFERENCE = "reference.safetensors";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{1,18})");
@@ -410,6 +418,88 @@ public final class ModelRegistry {
                     : "withdrew " + retired.stream().map(String::valueOf).collect(Collectors.joining(", "));
             return served(m, "rolled back by an operator to version " + version + " (" + withdrawn + ")");
         });
+    }
+
+    /**
+     * Stores the validation gate's fixed reference set (normal frames from the model's training) beside the
+     * versions, once, so that every fine-tune after a restart is judged on the same frames.
+     *
+     * @param frames normalised frames, all of one size, finite
+     * @throws IllegalStateException if the registry already holds a reference set
+     * @throws IllegalArgumentException if there are no frames, or they differ in size or hold a value that is not finite
+     */
+    public void writeReferenceFrames(List<float[]> frames) throws IOException {
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("a reference set needs at least one frame");
+        }
+        int fv = frames.get(0).length;
+        float[] flat = new float[Math.multiplyExact(frames.size(), fv)];
+        for (int i = 0; i < frames.size(); i++) {
+            float[] f = frames.get(i);
+            if (f.length != fv) {
+                throw new IllegalArgumentException("reference frame " + i + " has " + f.length + " values, frame 0 has " + fv);
+            }
+            for (float v : f) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("reference frame " + i + " holds " + v + " (frames must be finite)");
+                }
+            }
+            System.arraycopy(f, 0, flat, i * fv, fv);
+        }
+        byte[] bytes = SafeTensors.write(Map.of("frames", SafeTensors.Tensor.f32(new long[] {frames.size(), fv}, flat)));
+        locked(() -> {
+            RegistryFile file = RegistryFile.read(root);
+            Path target = root.resolve(REFERENCE);
+            if (file.referenceSha256() != null || Files.exists(target)) {
+                throw new IllegalStateException("registry " + root + " already holds a reference set; it is fixed once written");
+            }
+            Path tmp = temporary(target);
+            Files.delete(tmp); // a file this time, not a directory
+            try {
+                Files.write(tmp, bytes);
+                moveIntoPlace(tmp, target);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            file.withReferenceSha256(ModelDirectory.sha256(bytes)).write(root);
+            return null;
+        });
+    }
+
+    /**
+     * The stored reference set, if one was written.
+     *
+     * @throws ModelFormatException if the file does not match the sha256 recorded when it was written, or is malformed
+     */
+    public Optional<List<float[]>> referenceFrames() throws IOException {
+        RegistryFile file = RegistryFile.read(root);
+        Path path = root.resolve(REFERENCE);
+        if (file.referenceSha256() == null) {
+            return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException("registry " + root + " records a reference set but has no " + REFERENCE, e);
+        }
+        String actual = ModelDirectory.sha256(bytes);
+        if (!actual.equalsIgnoreCase(file.referenceSha256())) {
+            throw new ModelFormatException("registry " + root + ": sha256 of " + REFERENCE + " is " + actual + " but registry.json says "
+                    + file.referenceSha256() + " (file changed or corrupted)");
+        }
+        SafeTensors.Tensor t = SafeTensors.read(bytes, REFERENCE).get("frames");
+        if (t == null || !"F32".equals(t.dtype) || t.shape.length != 2) {
+            throw new ModelFormatException(REFERENCE + " must hold one F32 tensor \"frames\" of shape (count, values per frame)");
+        }
+        float[] flat = t.floats();
+        int n = Math.toIntExact(t.shape[0]);
+        int fv = Math.toIntExact(t.shape[1]);
+        List<float[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(Arrays.copyOfRange(flat, i * fv, (i + 1) * fv));
+        }
+        return Optional.of(out);
     }
 
     private static ModelUpdate served(RegisteredModel m, String reason) {

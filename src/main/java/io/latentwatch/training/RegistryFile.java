@@ -21,11 +21,12 @@ import java.util.TreeSet;
 
 /**
  * A registry's {@value #NAME}: the operator's choices, {@code pinned} (a version, or null) and {@code retired} (the
- * versions a rollback withdrew), and {@code highest_version}, the highest version ever written, so that a number is
- * not reused after its directory was pruned. A missing file means none of them. Written to a temporary file and renamed over the old
+ * versions a rollback withdrew); {@code highest_version}, the highest version ever written, so that a number is not
+ * reused after its directory was pruned; and {@code reference_sha256}, the sha256 of the stored reference frames (or
+ * null). A missing file means none of them. Written to a temporary file and renamed over the old
  * one, so a reader sees the old or the new content, never a mix.
  */
-record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion) {
+record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion, String referenceSha256) {
 
     static final String NAME = "registry.json";
     static final String FORMAT = "latentwatch-registry/1";
@@ -35,19 +36,23 @@ record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion) {
     }
 
     static RegistryFile empty() {
-        return new RegistryFile(null, new TreeSet<>(), 0);
+        return new RegistryFile(null, new TreeSet<>(), 0, null);
     }
 
     RegistryFile withPinned(Long version) {
-        return new RegistryFile(version, retired, highestVersion);
+        return new RegistryFile(version, retired, highestVersion, referenceSha256);
     }
 
     RegistryFile withRetired(SortedSet<Long> versions) {
-        return new RegistryFile(pinned, versions, highestVersion);
+        return new RegistryFile(pinned, versions, highestVersion, referenceSha256);
     }
 
     RegistryFile withHighestVersion(long version) {
-        return new RegistryFile(pinned, retired, Math.max(highestVersion, version));
+        return new RegistryFile(pinned, retired, Math.max(highestVersion, version), referenceSha256);
+    }
+
+    RegistryFile withReferenceSha256(String sha) {
+        return new RegistryFile(pinned, retired, highestVersion, sha);
     }
 
     /** @throws ModelFormatException if the file is not a registry file of this format */
@@ -76,7 +81,9 @@ record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion) {
             }
             JsonElement h = o.get("highest_version");
             long highest = h == null || h.isJsonNull() ? 0 : h.getAsLong();
-            return new RegistryFile(pinned, retired, highest);
+            JsonElement ref = o.get("reference_sha256");
+            String referenceSha = ref == null || ref.isJsonNull() ? null : ref.getAsString();
+            return new RegistryFile(pinned, retired, highest, referenceSha);
         } catch (ModelFormatException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -92,6 +99,7 @@ record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion) {
         retired.forEach(r::add);
         o.add("retired", r);
         o.addProperty("highest_version", highestVersion);
+        o.add("reference_sha256", referenceSha256 == null ? JsonNull.INSTANCE : new JsonPrimitive(referenceSha256));
         byte[] bytes = (new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n").getBytes(StandardCharsets.UTF_8);
         Path target = root.resolve(NAME);
         Path tmp = root.resolve("." + NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");

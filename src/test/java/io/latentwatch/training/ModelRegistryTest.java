@@ -209,6 +209,31 @@ class ModelRegistryTest {
     }
 
     @Test
+    void theReferenceSetIsStoredOnceAndCheckedOnRead() throws Exception {
+        ModelRegistry registry = open(10);
+        assertTrue(registry.referenceFrames().isEmpty());
+        List<float[]> frames = List.of(new float[] {0.5f, -1f, 1f}, new float[] {0f, 0.25f, -0.75f});
+        registry.writeReferenceFrames(frames);
+        List<float[]> read = open(10).referenceFrames().orElseThrow();
+        assertEquals(2, read.size());
+        for (int i = 0; i < 2; i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(frames.get(i), read.get(i));
+        }
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> registry.writeReferenceFrames(frames));
+        assertTrue(twice.getMessage().endsWith("already holds a reference set; it is fixed once written"), twice.getMessage());
+        Path file = registryDir.resolve(ModelRegistry.REFERENCE);
+        byte[] b = Files.readAllBytes(file);
+        b[b.length - 2] ^= 0x10;
+        Files.write(file, b);
+        ModelFormatException e = assertThrows(ModelFormatException.class, registry::referenceFrames);
+        assertTrue(e.getMessage().contains("sha256 of reference.safetensors is ") && e.getMessage().endsWith("(file changed or corrupted)"),
+                e.getMessage());
+        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> ModelRegistry.builder().setRoot(tmp.resolve("other")).build().writeReferenceFrames(List.<float[]>of(new float[] {Float.NaN})));
+        assertEquals("reference frame 0 holds NaN (frames must be finite)", nan.getMessage());
+    }
+
+    @Test
     void adoptAndLookupsRefuseWhatTheyCannotDo() throws Exception {
         ModelRegistry registry = open(10);
         IllegalStateException twice = assertThrows(IllegalStateException.class, () -> registry.adopt(registry.path(1)));
