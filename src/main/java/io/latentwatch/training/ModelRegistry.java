@@ -503,8 +503,7 @@ public final class ModelRegistry {
     }
 
     private static ModelUpdate served(RegisteredModel m, String reason) {
-        return new ModelUpdate(m.version(), m.metadata().parentVersion(), m.path().toString(), m.metadata().sha256(), true, reason, null,
-                null, Instant.now());
+        return ModelUpdate.serve(m, reason, Instant.now());
     }
 
     /** The highest version ever written (or present, retired or pinned), plus one. */

@@ -56,6 +56,12 @@ public record ModelUpdate(
         return new ModelUpdate(null, parentVersion, null, null, false, reason, valLossBefore, valLossAfter, at);
     }
 
+    /** An accepted update that tells scorers to serve a registered version (initial model, pin, rollback, restore). */
+    public static ModelUpdate serve(RegisteredModel model, String reason, Instant at) {
+        return new ModelUpdate(model.version(), model.metadata().parentVersion(), model.path().toString(), model.metadata().sha256(),
+                true, reason, null, null, at);
+    }
+
     private static Double finiteOrNull(Double v) {
         return v == null || !Double.isFinite(v) ? null : v;
     }
