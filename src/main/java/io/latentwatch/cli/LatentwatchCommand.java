@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
             ImportPytorchCommand.class,
             ScoreImagesCommand.class,
             BenchmarkCommand.class,
-            BrokerCommand.class
+            BrokerCommand.class,
+            ModelsCommand.class
         })
 public final class LatentwatchCommand implements Runnable {
 
