@@ -30,6 +30,19 @@ public final class LatentGaussian {
      * @throws IllegalArgumentException with fewer than 2 vectors, or a non-finite value
      */
     public static LatentGaussian fit(float[] mus, int count, int dim) {
+        return fit(mus, count, dim, 0);
+    }
+
+    /**
+     * As {@link #fit(float[], int, int)}, with the covariance shrunk towards its diagonal: (1 − s)·S + s·diag(S),
+     * for few vectors next to the dimensions.
+     *
+     * @param shrinkage s in [0, 1]
+     */
+    public static LatentGaussian fit(float[] mus, int count, int dim, double shrinkage) {
+        if (!(shrinkage >= 0 && shrinkage <= 1)) {
+            throw new IllegalArgumentException("shrinkage must be in [0, 1], got " + shrinkage);
+        }
         if (count < 2) {
             throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
         }
@@ -63,6 +76,9 @@ public final class LatentGaussian {
         for (int a = 0; a < dim; a++) {
             for (int b = a; b < dim; b++) {
                 cov[a * dim + b] /= count;
+                if (b != a) {
+                    cov[a * dim + b] *= 1 - shrinkage;
+                }
                 cov[b * dim + a] = cov[a * dim + b];
             }
             trace += cov[a * dim + a];

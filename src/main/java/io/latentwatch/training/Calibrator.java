@@ -2,6 +2,7 @@ package io.latentwatch.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.MemoryLayout;
@@ -9,7 +10,6 @@ import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
 import io.latentwatch.scoring.LatentGaussian;
-import java.util.Arrays;
 
 /**
  * Calibrates a trained model: fits the latent statistics on the training frames, then sets the threshold at the
@@ -90,16 +90,63 @@ public final class Calibrator {
 
     /**
      * The threshold that leaves at most {@code falseAlarmRate} of the given normal scores strictly above it: the
-     * ⌈(1 − rate)·n⌉-th smallest score.
+     * ⌈(1 − rate)·n⌉-th smallest score ({@link ThresholdRecalibrator#threshold}).
      */
     public static double threshold(double[] normalScores, double falseAlarmRate) {
-        if (normalScores.length == 0) {
-            throw new IllegalArgumentException("calibration needs at least one normal frame");
-        }
-        double[] sorted = normalScores.clone();
-        Arrays.sort(sorted);
-        int k = (int) Math.ceil((1 - falseAlarmRate) * sorted.length - 1e-9) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, k))];
+        return ThresholdRecalibrator.threshold(normalScores, falseAlarmRate);
+    }
+
+    /** Held-out frames the latent recalibrator needs at least. */
+    public static final int MIN_RECALIBRATION_FRAMES = 16;
+
+    /**
+     * A recalibrator for the validation gate that handles every score of {@link AnomalyScore}: mse as
+     * {@link ThresholdRecalibrator#heldOutQuantile()}; for the latent scores the candidate's latent statistics are
+     * refitted, since fine-tuning moves the latents. The held-out frames are split alternately: the Gaussian is
+     * fitted to the μ of one half (its covariance shrunk towards its diagonal by d / (n + d), as n may be small
+     * next to the latent dimensions d), the score scales and the threshold come from the other half, so the
+     * threshold is not set on the frames the Gaussian was fitted to.
+     *
+     * @throws IllegalArgumentException (from the returned recalibrator) with fewer than
+     *     {@value #MIN_RECALIBRATION_FRAMES} held-out frames for a latent score, or an unknown score
+     */
+    public static ThresholdRecalibrator recalibrator() {
+        return (serving, heldOut, rate) -> {
+            JsonElement s = serving.get("score");
+            String name = s == null || s.isJsonNull() ? AnomalyScore.MSE : s.getAsString();
+            if (!AnomalyScore.needsCalibration(name)) {
+                return ThresholdRecalibrator.heldOutQuantile().recalibrate(serving, heldOut, rate);
+            }
+            if (heldOut.length < MIN_RECALIBRATION_FRAMES) {
+                throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
+                        + " held-out frames to refit its latent statistics, got " + heldOut.length);
+            }
+            int latent = heldOut[0].mu.length;
+            int fitCount = (heldOut.length + 1) / 2;
+            float[] mus = new float[fitCount * latent];
+            FrameScore[] rest = new FrameScore[heldOut.length / 2];
+            for (int i = 0; i < heldOut.length; i++) {
+                if (i % 2 == 0) {
+                    System.arraycopy(heldOut[i].mu, 0, mus, (i / 2) * latent, latent);
+                } else {
+                    rest[i / 2] = heldOut[i];
+                }
+            }
+            LatentGaussian gaussian = LatentGaussian.fit(mus, fitCount, latent, (double) latent / (fitCount + latent));
+            AnomalyScore score = AnomalyScore.fit(name, gaussian, rest);
+            double[] values = new double[rest.length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = score.score(rest[i].mse, rest[i].mu);
+            }
+            JsonObject c = serving.deepCopy();
+            score.writeTo(c);
+            c.addProperty("threshold", threshold(values, rate));
+            c.addProperty("quantile", 1 - rate);
+            c.addProperty("frames", values.length);
+            c.addProperty("false_alarm_rate", rate);
+            c.remove("validation_false_alarm_rate");
+            return c;
+        };
     }
 
     /** Scores every frame of a set, {@value #BATCH} at a time. */

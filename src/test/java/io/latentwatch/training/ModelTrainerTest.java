@@ -147,6 +147,33 @@ class ModelTrainerTest {
     }
 
     @Test
+    void gateRecalibratorRefitsTheLatentStatistics() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.Loaded loaded = ModelDirectory.read(modelDir, manager);
+            FrameScore[] heldOut;
+            FrameScore[] fresh;
+            try (BatchScorer mse = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, "mse")) {
+                heldOut = Calibrator.scoreAll(mse, NormalisedFrames.load(new SyntheticDataset(CAMERA, 30_000, 600), 1, 32));
+                fresh = Calibrator.scoreAll(mse, NormalisedFrames.load(new SyntheticDataset(CAMERA, 40_000, 1000), 1, 32));
+            }
+            JsonObject serving = loaded.metadata.calibration();
+            JsonObject c = Calibrator.recalibrator().recalibrate(serving, heldOut, FALSE_ALARM_RATE);
+            assertEquals(serving.get("score"), c.get("score"));
+            assertEquals(300, c.get("frames").getAsInt(), "the threshold comes from the half not fitted to");
+            assertEquals(300, c.getAsJsonObject("latents").get("frames").getAsInt());
+            io.latentwatch.scoring.AnomalyScore score = io.latentwatch.scoring.AnomalyScore.fromCalibration(c, 8);
+            double threshold = c.get("threshold").getAsDouble();
+            long above = java.util.Arrays.stream(fresh).filter(f -> score.score(f.mse, f.mu) > threshold).count();
+            assertTrue(above / 1000.0 > 0.01 && above / 1000.0 < 0.12, "false-alarm rate " + above / 1000.0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Calibrator.recalibrator().recalibrate(serving, java.util.Arrays.copyOf(heldOut, 10), FALSE_ALARM_RATE));
+            assertEquals("score \"mse+mahalanobis\" needs at least 16 held-out frames to refit its latent statistics, got 10", e.getMessage());
+            JsonObject mseCalibration = io.latentwatch.model.ModelMetadata.uncalibrated();
+            assertEquals("mse", Calibrator.recalibrator().recalibrate(mseCalibration, heldOut, 0.1).get("score").getAsString());
+        }
+    }
+
+    @Test
     void tooFewImagesAndBadOptionsAreRefusedWithOneLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelTrainer.fit(small().build(), new SyntheticDataset(CAMERA, 0, 2), null, ProgressListener.NONE));
