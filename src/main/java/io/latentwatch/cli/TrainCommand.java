@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--false-alarm-rate", defaultValue = "0.01", description = "target fraction of normal images above the threshold (default: ${DEFAULT-VALUE})")
     double falseAlarmRate;
 
-    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "anomaly score: mse+mahalanobis | mse | mahalanobis (default: ${DEFAULT-VALUE})")
+    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "anomaly score: mse+posterior-mahalanobis | posterior-mahalanobis | mse+mahalanobis | mahalanobis | mse (default: ${DEFAULT-VALUE})")
     String score;
 
     @Option(names = "--no-images", description = "do not write reconstructions.png and samples.png")

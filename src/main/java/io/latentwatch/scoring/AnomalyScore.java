@@ -8,15 +8,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * How a frame's anomaly score is made from what the model gives (mse of decode(μ), and μ itself); higher is more
- * anomalous. The name is model.json's {@code calibration.score}:
+ * How a frame's anomaly score is made from what the model gives (the mse of decode(μ), and the posterior μ and
+ * log σ²); higher is more anomalous. The name is model.json's {@code calibration.score}:
  *
  * <ul>
  *   <li>{@value #MSE}: the frame's mse; needs nothing else.
  *   <li>{@value #MAHALANOBIS}: the squared Mahalanobis distance of μ under a Gaussian fitted to the training
  *       frames' μ ({@link LatentGaussian}), stored as {@code calibration.latents}.
- *   <li>{@value #MSE_MAHALANOBIS}: mse / s_mse + d² / s_d, each term divided by its mean over the normal
- *       validation frames ({@code calibration.score_scales}), so that both weigh alike on normal frames.
+ *   <li>{@value #POSTERIOR}: the same for the whole posterior, the vector (μ, log σ²) of 2·latent_dim values,
+ *       stored as {@code calibration.posterior}. How sure the encoder is of a frame tells normal from anomalous
+ *       frames as much as where it puts it.
+ *   <li>{@value #MSE_MAHALANOBIS} and {@value #MSE_POSTERIOR}: mse / s_mse + d² / s_d, each term divided by its
+ *       mean over the normal validation frames ({@code calibration.score_scales}), so both weigh alike on normal
+ *       frames.
  * </ul>
  *
  * Immutable and thread-safe.
@@ -25,24 +29,31 @@ public final class AnomalyScore {
 
     public static final String MSE = "mse";
     public static final String MAHALANOBIS = "mahalanobis";
+    public static final String POSTERIOR = "posterior-mahalanobis";
     public static final String MSE_MAHALANOBIS = "mse+mahalanobis";
+    public static final String MSE_POSTERIOR = "mse+posterior-mahalanobis";
 
     /** Every score name, the default first. */
-    public static final List<String> NAMES = List.of(MSE_MAHALANOBIS, MSE, MAHALANOBIS);
+    public static final List<String> NAMES = List.of(MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE);
 
     /** The score training calibrates unless told otherwise (measured best, see docs/training.md). */
-    public static final String DEFAULT = MSE_MAHALANOBIS;
+    public static final String DEFAULT = MSE_POSTERIOR;
 
     private final String name;
     private final LatentGaussian latents;
+    private final LatentGaussian posterior;
     private final double mseScale;
     private final double mahalanobisScale;
+    private final double posteriorScale;
 
-    private AnomalyScore(String name, LatentGaussian latents, double mseScale, double mahalanobisScale) {
+    private AnomalyScore(String name, LatentGaussian latents, LatentGaussian posterior, double mseScale, double mahalanobisScale,
+            double posteriorScale) {
         this.name = name;
         this.latents = latents;
+        this.posterior = posterior;
         this.mseScale = mseScale;
         this.mahalanobisScale = mahalanobisScale;
+        this.posteriorScale = posteriorScale;
     }
 
     /** @throws IllegalArgumentException naming the known scores */
@@ -58,9 +69,13 @@ public final class AnomalyScore {
         return !MSE.equals(name);
     }
 
+    private static boolean usesPosterior(String name) {
+        return POSTERIOR.equals(name) || MSE_POSTERIOR.equals(name);
+    }
+
     /** The plain mse score. */
     public static AnomalyScore mse() {
-        return new AnomalyScore(MSE, null, 1, 1);
+        return new AnomalyScore(MSE, null, null, 1, 1, 1);
     }
 
     /**
@@ -77,23 +92,39 @@ public final class AnomalyScore {
     }
 
     /**
-     * Fits a score: the latent Gaussian comes from the training frames; the scales are the mean mse and mean d² of
-     * the given normal (validation) frames.
+     * Fits a score: the Gaussians come from the training frames; the scales are the means of mse, d²(μ) and
+     * d²(μ, log σ²) over the given normal (validation) frames.
+     *
+     * @param latents Gaussian of μ (latent_dim values)
+     * @param posterior Gaussian of (μ, log σ²) (2·latent_dim values)
      */
-    public static AnomalyScore fit(String name, LatentGaussian latents, FrameScore[] normal) {
+    public static AnomalyScore fit(String name, LatentGaussian latents, LatentGaussian posterior, FrameScore[] normal) {
         checkName(name);
+        if (posterior.dim() != 2 * latents.dim()) {
+            throw new IllegalArgumentException("the posterior Gaussian needs " + 2 * latents.dim() + " dimensions, got " + posterior.dim());
+        }
         double mse = 0;
         double d2 = 0;
+        double p2 = 0;
         for (FrameScore s : normal) {
             mse += s.mse;
             d2 += latents.distanceSquared(s.mu);
+            p2 += posterior.distanceSquared(concat(s.mu, s.logVar));
         }
         int n = Math.max(1, normal.length);
-        return new AnomalyScore(name, latents, positive(mse / n), positive(d2 / n));
+        return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n));
     }
 
     private static double positive(double v) {
         return v > 0 && Double.isFinite(v) ? v : 1;
+    }
+
+    /** (μ, log σ²) as one vector, what the posterior Gaussian takes. */
+    public static float[] concat(float[] mu, float[] logVar) {
+        float[] out = new float[mu.length + logVar.length];
+        System.arraycopy(mu, 0, out, 0, mu.length);
+        System.arraycopy(logVar, 0, out, mu.length, logVar.length);
+        return out;
     }
 
     /**
@@ -115,8 +146,9 @@ public final class AnomalyScore {
     /** Every score the calibration object has state for, by name (mse always). */
     public static Map<String, AnomalyScore> available(JsonObject calibration, int latentDim) throws ModelFormatException {
         Map<String, AnomalyScore> out = new LinkedHashMap<>();
+        boolean state = calibration.has("latents") && calibration.has("posterior") && calibration.has("score_scales");
         for (String name : NAMES) {
-            if (!needsCalibration(name) || calibration.has("latents")) {
+            if (!needsCalibration(name) || state) {
                 out.put(name, named(calibration, name, latentDim));
             }
         }
@@ -127,28 +159,29 @@ public final class AnomalyScore {
         if (MSE.equals(name)) {
             return mse();
         }
-        if (!calibration.has("latents") || !calibration.get("latents").isJsonObject()) {
-            throw new ModelFormatException("model.json: calibration score \"" + name + "\" needs calibration.latents (the training latents' mean and precision)");
-        }
-        LatentGaussian latents = LatentGaussian.fromJson(calibration.getAsJsonObject("latents"), latentDim);
-        double mseScale = 1;
-        double mahalanobisScale = 1;
-        if (MSE_MAHALANOBIS.equals(name)) {
-            JsonElement scales = calibration.get("score_scales");
-            if (scales == null || !scales.isJsonObject()) {
-                throw new ModelFormatException("model.json: calibration score \"" + name + "\" needs calibration.score_scales");
-            }
-            try {
-                mseScale = scales.getAsJsonObject().get(MSE).getAsDouble();
-                mahalanobisScale = scales.getAsJsonObject().get(MAHALANOBIS).getAsDouble();
-            } catch (RuntimeException e) {
-                throw new ModelFormatException("model.json: calibration.score_scales needs positive \"mse\" and \"mahalanobis\"", e);
-            }
-            if (!(mseScale > 0 && mahalanobisScale > 0 && Double.isFinite(mseScale) && Double.isFinite(mahalanobisScale))) {
-                throw new ModelFormatException("model.json: calibration.score_scales needs positive \"mse\" and \"mahalanobis\"");
+        for (String key : new String[] {"latents", "posterior", "score_scales"}) {
+            if (!calibration.has(key) || !calibration.get(key).isJsonObject()) {
+                throw new ModelFormatException("model.json: calibration score \"" + name + "\" needs calibration." + key
+                        + " (the training latents' statistics)");
             }
         }
-        return new AnomalyScore(name, latents, mseScale, mahalanobisScale);
+        LatentGaussian latents = LatentGaussian.fromJson(calibration.getAsJsonObject("latents"), latentDim, "calibration.latents");
+        LatentGaussian posterior = LatentGaussian.fromJson(calibration.getAsJsonObject("posterior"), 2 * latentDim, "calibration.posterior");
+        JsonObject scales = calibration.getAsJsonObject("score_scales");
+        return new AnomalyScore(name, latents, posterior, scale(scales, MSE), scale(scales, MAHALANOBIS), scale(scales, POSTERIOR));
+    }
+
+    private static double scale(JsonObject scales, String key) throws ModelFormatException {
+        double v;
+        try {
+            v = scales.get(key).getAsDouble();
+        } catch (RuntimeException e) {
+            v = Double.NaN;
+        }
+        if (!(v > 0 && Double.isFinite(v))) {
+            throw new ModelFormatException("model.json: calibration.score_scales needs a positive \"" + key + "\"");
+        }
+        return v;
     }
 
     /** The same fitted state under another score name (one of {@link #NAMES}). */
@@ -157,18 +190,20 @@ public final class AnomalyScore {
         if (needsCalibration(other) && latents == null) {
             throw new IllegalArgumentException("score \"" + other + "\" needs latent statistics that this score lacks");
         }
-        return new AnomalyScore(other, latents, mseScale, mahalanobisScale);
+        return new AnomalyScore(other, latents, posterior, mseScale, mahalanobisScale, posteriorScale);
     }
 
-    /** Adds this score's name and state (latents, score_scales) to a calibration object. */
+    /** Adds this score's name and state (latents, posterior, score_scales) to a calibration object. */
     public void writeTo(JsonObject calibration) {
         calibration.addProperty("score", name);
         if (latents != null) {
-            calibration.add("latents", latents.toJson());
             JsonObject scales = new JsonObject();
             scales.addProperty(MSE, mseScale);
             scales.addProperty(MAHALANOBIS, mahalanobisScale);
+            scales.addProperty(POSTERIOR, posteriorScale);
             calibration.add("score_scales", scales);
+            calibration.add("latents", latents.toJson());
+            calibration.add("posterior", posterior.toJson());
         }
     }
 
@@ -176,21 +211,35 @@ public final class AnomalyScore {
         return name;
     }
 
-    /** The latent Gaussian, null for {@value #MSE}. */
+    /** The Gaussian of the training frames' μ, null for {@value #MSE}. */
     public LatentGaussian latents() {
         return latents;
     }
 
-    /** The score of a frame with this mse and posterior mean. */
-    public double score(double mse, float[] mu) {
+    /** The Gaussian of the training frames' (μ, log σ²), null for {@value #MSE}. */
+    public LatentGaussian posterior() {
+        return posterior;
+    }
+
+    /** The score of a frame with this mse and posterior. */
+    public double score(double mse, float[] mu, float[] logVar) {
         switch (name) {
             case MSE:
                 return mse;
             case MAHALANOBIS:
                 return latents.distanceSquared(mu);
-            default:
+            case POSTERIOR:
+                return posterior.distanceSquared(concat(mu, logVar));
+            case MSE_MAHALANOBIS:
                 return mse / mseScale + latents.distanceSquared(mu) / mahalanobisScale;
+            default:
+                return mse / mseScale + posterior.distanceSquared(concat(mu, logVar)) / posteriorScale;
         }
+    }
+
+    /** The score of a scored frame (its mse, μ and log σ²). */
+    public double score(FrameScore frame) {
+        return score(frame.mse, frame.mu, frame.logVar);
     }
 
     @Override

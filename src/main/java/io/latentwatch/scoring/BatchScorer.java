@@ -125,7 +125,7 @@ public final class BatchScorer implements AutoCloseable {
             System.arraycopy(host, o + 2, mu, 0, latent);
             System.arraycopy(host, o + 2 + latent, logVar, 0, latent);
             double mse = host[o];
-            out[i] = new FrameScore(mse, host[o + 1], score.score(mse, mu), mu, logVar);
+            out[i] = new FrameScore(mse, host[o + 1], score.score(mse, mu, logVar), mu, logVar);
         }
         return out;
     }

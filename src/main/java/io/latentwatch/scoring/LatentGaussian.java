@@ -143,41 +143,47 @@ public final class LatentGaussian {
         return o;
     }
 
+    /** Reads {@link #toJson()}'s form; messages name it "calibration.latents". */
+    public static LatentGaussian fromJson(JsonObject o, int dim) throws ModelFormatException {
+        return fromJson(o, dim, "calibration.latents");
+    }
+
     /**
      * Reads {@link #toJson()}'s form.
      *
+     * @param what the object's place in model.json, for messages
      * @throws ModelFormatException if a field is missing, mis-sized for {@code dim}, or not finite
      */
-    public static LatentGaussian fromJson(JsonObject o, int dim) throws ModelFormatException {
+    public static LatentGaussian fromJson(JsonObject o, int dim, String what) throws ModelFormatException {
         try {
             JsonArray m = o.getAsJsonArray("mean");
             JsonArray p = o.getAsJsonArray("precision");
             if (m == null || p == null || m.size() != dim || p.size() != dim) {
-                throw new ModelFormatException("calibration.latents: expected mean and precision for " + dim + " latent dimensions");
+                throw new ModelFormatException(what + ": expected mean and precision for " + dim + " dimensions");
             }
             double[] mean = new double[dim];
             double[] precision = new double[dim * dim];
             for (int a = 0; a < dim; a++) {
-                mean[a] = finite(m.get(a));
+                mean[a] = finite(m.get(a), what);
                 JsonArray row = p.get(a).getAsJsonArray();
                 if (row.size() != dim) {
-                    throw new ModelFormatException("calibration.latents: precision row " + a + " has " + row.size() + " values, expected " + dim);
+                    throw new ModelFormatException(what + ": precision row " + a + " has " + row.size() + " values, expected " + dim);
                 }
                 for (int b = 0; b < dim; b++) {
-                    precision[a * dim + b] = finite(row.get(b));
+                    precision[a * dim + b] = finite(row.get(b), what);
                 }
             }
             int frames = o.has("frames") ? o.get("frames").getAsInt() : 0;
             return new LatentGaussian(mean, precision, frames);
         } catch (ClassCastException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
-            throw new ModelFormatException("calibration.latents: " + e.getMessage(), e);
+            throw new ModelFormatException(what + ": " + e.getMessage(), e);
         }
     }
 
-    private static double finite(JsonElement e) throws ModelFormatException {
+    private static double finite(JsonElement e, String what) throws ModelFormatException {
         double v = e.getAsDouble();
         if (!Double.isFinite(v)) {
-            throw new ModelFormatException("calibration.latents holds a value that is not finite");
+            throw new ModelFormatException(what + " holds a value that is not finite");
         }
         return v;
     }

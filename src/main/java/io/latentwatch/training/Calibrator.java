@@ -53,16 +53,12 @@ public final class Calibrator {
                 fitFrames = train.select(idx);
             }
             FrameScore[] trainScores = scoreAll(scorer, fitFrames);
-            float[] mus = new float[trainScores.length * latent];
-            for (int i = 0; i < trainScores.length; i++) {
-                System.arraycopy(trainScores[i].mu, 0, mus, i * latent, latent);
-            }
-            LatentGaussian gaussian = LatentGaussian.fit(mus, trainScores.length, latent);
+            LatentGaussian[] gaussians = fitGaussians(trainScores, trainScores.length, 0);
             FrameScore[] valScores = scoreAll(scorer, validation);
-            AnomalyScore score = AnomalyScore.fit(scoreName, gaussian, valScores);
+            AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
             double[] values = new double[valScores.length];
             for (int i = 0; i < values.length; i++) {
-                values[i] = score.score(valScores[i].mse, valScores[i].mu);
+                values[i] = score.score(valScores[i]);
             }
             double threshold = threshold(values, falseAlarmRate);
             int above = 0;
@@ -79,13 +75,36 @@ public final class Calibrator {
             // the name first and the latents last, for a readable model.json
             JsonObject ordered = new JsonObject();
             for (String key : new String[] {"score", "threshold", "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate",
-                "score_scales", "latents"}) {
+                "score_scales", "latents", "posterior"}) {
                 if (json.has(key)) {
                     ordered.add(key, json.get(key));
                 }
             }
             return new Result(score, threshold, values, ordered);
         }
+    }
+
+    /**
+     * The Gaussians of μ and of (μ, log σ²) over the first {@code count} frames (every other one from 0 when
+     * {@code stride} is 2).
+     *
+     * @param shrinkage pulls each covariance towards its diagonal, 0 for none
+     */
+    static LatentGaussian[] fitGaussians(FrameScore[] frames, int count, double shrinkage) {
+        return fitGaussians(frames, count, 1, shrinkage);
+    }
+
+    private static LatentGaussian[] fitGaussians(FrameScore[] frames, int count, int stride, double shrinkage) {
+        int latent = frames[0].mu.length;
+        float[] mus = new float[count * latent];
+        float[] posteriors = new float[count * 2 * latent];
+        for (int i = 0; i < count; i++) {
+            FrameScore f = frames[i * stride];
+            System.arraycopy(f.mu, 0, mus, i * latent, latent);
+            System.arraycopy(f.mu, 0, posteriors, i * 2 * latent, latent);
+            System.arraycopy(f.logVar, 0, posteriors, i * 2 * latent + latent, latent);
+        }
+        return new LatentGaussian[] {LatentGaussian.fit(mus, count, latent, shrinkage), LatentGaussian.fit(posteriors, count, 2 * latent, shrinkage)};
     }
 
     /**
@@ -103,8 +122,8 @@ public final class Calibrator {
      * A recalibrator for the validation gate that handles every score of {@link AnomalyScore}: mse as
      * {@link ThresholdRecalibrator#heldOutQuantile()}; for the latent scores the candidate's latent statistics are
      * refitted, since fine-tuning moves the latents. The held-out frames are split alternately: the Gaussian is
-     * fitted to the μ of one half (its covariance shrunk towards its diagonal by d / (n + d), as n may be small
-     * next to the latent dimensions d), the score scales and the threshold come from the other half, so the
+     * fitted to the μ and log σ² of one half (its covariance shrunk towards its diagonal by d / (n + d), as n may
+     * be small next to the 2·latent_dim dimensions d), the score scales and the threshold come from the other half, so the
      * threshold is not set on the frames the Gaussian was fitted to.
      *
      * @throws IllegalArgumentException (from the returned recalibrator) with fewer than
@@ -121,22 +140,17 @@ public final class Calibrator {
                 throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
                         + " held-out frames to refit its latent statistics, got " + heldOut.length);
             }
-            int latent = heldOut[0].mu.length;
+            int dims = 2 * heldOut[0].mu.length;
             int fitCount = (heldOut.length + 1) / 2;
-            float[] mus = new float[fitCount * latent];
             FrameScore[] rest = new FrameScore[heldOut.length / 2];
-            for (int i = 0; i < heldOut.length; i++) {
-                if (i % 2 == 0) {
-                    System.arraycopy(heldOut[i].mu, 0, mus, (i / 2) * latent, latent);
-                } else {
-                    rest[i / 2] = heldOut[i];
-                }
+            for (int i = 1; i < heldOut.length; i += 2) {
+                rest[i / 2] = heldOut[i];
             }
-            LatentGaussian gaussian = LatentGaussian.fit(mus, fitCount, latent, (double) latent / (fitCount + latent));
-            AnomalyScore score = AnomalyScore.fit(name, gaussian, rest);
+            LatentGaussian[] gaussians = fitGaussians(heldOut, fitCount, 2, (double) dims / (fitCount + dims));
+            AnomalyScore score = AnomalyScore.fit(name, gaussians[0], gaussians[1], rest);
             double[] values = new double[rest.length];
             for (int i = 0; i < values.length; i++) {
-                values[i] = score.score(rest[i].mse, rest[i].mu);
+                values[i] = score.score(rest[i]);
             }
             JsonObject c = serving.deepCopy();
             score.writeTo(c);

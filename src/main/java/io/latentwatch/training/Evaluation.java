@@ -107,7 +107,7 @@ public final class Evaluation {
         for (Map.Entry<String, AnomalyScore> e : AnomalyScore.available(model.metadata.calibration(), model.metadata.config().latentDim()).entrySet()) {
             if (!e.getKey().equals(primary.name())) {
                 AnomalyScore s = e.getValue();
-                other.put(e.getKey(), DetectionMetrics.auroc(values(n, f -> s.score(f.mse, f.mu)), values(a, f -> s.score(f.mse, f.mu))));
+                other.put(e.getKey(), DetectionMetrics.auroc(values(n, f -> s.score(f)), values(a, f -> s.score(f))));
             }
         }
         other.put("kl", DetectionMetrics.auroc(values(n, f -> f.kl), values(a, f -> f.kl)));

@@ -84,7 +84,7 @@ public final class OneClassBenchmark {
                 names.add(0, model.score().name());
                 for (String s : names) {
                     AnomalyScore score = model.score().as(s);
-                    auroc.put(s, auroc(scores, testClass, c, f -> score.score(f.mse, f.mu)));
+                    auroc.put(s, auroc(scores, testClass, c, f -> score.score(f)));
                 }
                 auroc.put("kl", auroc(scores, testClass, c, f -> f.kl));
                 double threshold = model.metadata().threshold();

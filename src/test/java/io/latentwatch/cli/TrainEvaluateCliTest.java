@@ -93,7 +93,8 @@ class TrainEvaluateCliTest {
         assertTrue(r.out.contains("normal:    " + fresh + ": 40 images"), r.out);
         assertTrue(r.out.contains("AUROC "), r.out);
         assertTrue(r.out.contains("recall by label:  blank "), r.out);
-        assertTrue(r.out.contains("AUROC of the other scores:  mse "), r.out);
+        assertTrue(r.out.contains("AUROC of the other scores:  posterior-mahalanobis "), r.out);
+        assertTrue(r.out.matches("(?s).*  mse [01]\\.\\d{4}  kl [01]\\.\\d{4}\\R.*"), r.out);
         assertEquals(640, ImageIO.read(roc.toFile()).getWidth());
         JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(40, o.get("normal_frames").getAsInt());
@@ -155,7 +156,7 @@ class TrainEvaluateCliTest {
             {"--false-alarm-rate", "2", "false-alarm rate must be in (0, 0.5], got 2.0"},
             {"--validation-split", "0", "validation fraction must be in (0, 0.9], got 0.0"},
             {"--dip-type", "iii", "dip_type must be \"i\" or \"ii\", got iii"},
-            {"--score", "ssim", "unknown score \"ssim\" (known: mse+mahalanobis, mse, mahalanobis)"},
+            {"--score", "ssim", "unknown score \"ssim\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)"},
         };
         for (String[] c : cases) {
             CliTest.Run r = CliTest.run("train", "--data", data, "--out", out, c[0], c[1]);

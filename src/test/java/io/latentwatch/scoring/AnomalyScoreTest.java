@@ -54,21 +54,34 @@ class AnomalyScoreTest {
     @Test
     void scoresRoundTripThroughTheCalibrationObject() throws ModelFormatException {
         LatentGaussian g = LatentGaussian.fit(sample(1000, 5), 1000, 2);
-        FrameScore[] normal = {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[2]),
-            new FrameScore(0.03, 0, 0, new float[] {3, -1}, new float[2])};
-        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MSE_MAHALANOBIS, g, normal);
+        float[] posteriorSample = new float[4 * 1000];
+        float[] mus = sample(1000, 5);
+        float[] logVars = sample(1000, 6);
+        for (int i = 0; i < 1000; i++) {
+            System.arraycopy(mus, 2 * i, posteriorSample, 4 * i, 2);
+            System.arraycopy(logVars, 2 * i, posteriorSample, 4 * i + 2, 2);
+        }
+        LatentGaussian p = LatentGaussian.fit(posteriorSample, 1000, 4);
+        FrameScore[] normal = {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2}),
+            new FrameScore(0.03, 0, 0, new float[] {3, -1}, new float[] {1, -1})};
+        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MSE_MAHALANOBIS, g, p, normal);
         JsonObject calibration = new JsonObject();
         mixed.writeTo(calibration);
         AnomalyScore back = AnomalyScore.fromCalibration(calibration, 2);
         assertEquals(AnomalyScore.MSE_MAHALANOBIS, back.name());
         float[] mu = {0, 0};
-        assertEquals(mixed.score(0.05, mu), back.score(0.05, mu), 1e-6);
+        float[] logVar = {0.5f, 0};
+        assertEquals(mixed.score(0.05, mu, logVar), back.score(0.05, mu, logVar), 1e-6);
         // each term divided by its mean over the normal frames: mse 0.02, d² the mean of the two distances
         double d2 = (g.distanceSquared(new float[] {1, -2}) + g.distanceSquared(new float[] {3, -1})) / 2;
-        assertEquals(0.05 / 0.02 + g.distanceSquared(mu) / d2, back.score(0.05, mu), 1e-4);
-        assertEquals(g.distanceSquared(mu), back.as(AnomalyScore.MAHALANOBIS).score(0.05, mu), 1e-4);
-        assertEquals(0.05, back.as(AnomalyScore.MSE).score(0.05, mu));
-        assertEquals(3, AnomalyScore.available(calibration, 2).size());
+        assertEquals(0.05 / 0.02 + g.distanceSquared(mu) / d2, back.score(0.05, mu, logVar), 1e-4);
+        assertEquals(g.distanceSquared(mu), back.as(AnomalyScore.MAHALANOBIS).score(0.05, mu, logVar), 1e-4);
+        assertEquals(p.distanceSquared(new float[] {0, 0, 0.5f, 0}), back.as(AnomalyScore.POSTERIOR).score(0.05, mu, logVar), 1e-4);
+        double p2 = (p.distanceSquared(new float[] {1, -2, 1, -2}) + p.distanceSquared(new float[] {3, -1, 1, -1})) / 2;
+        assertEquals(0.05 / 0.02 + p.distanceSquared(new float[] {0, 0, 0.5f, 0}) / p2,
+                back.as(AnomalyScore.MSE_POSTERIOR).score(0.05, mu, logVar), 1e-4);
+        assertEquals(0.05, back.as(AnomalyScore.MSE).score(0.05, mu, logVar));
+        assertEquals(5, AnomalyScore.available(calibration, 2).size());
     }
 
     @Test
@@ -77,10 +90,10 @@ class AnomalyScoreTest {
                 + "only \"mse\" works without them", assertThrows(IllegalArgumentException.class, () -> AnomalyScore.of("mahalanobis")).getMessage());
         JsonObject c = new JsonObject();
         c.addProperty("score", "mahalanobis");
-        assertTrue(assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage()
-                .startsWith("model.json: calibration score \"mahalanobis\" needs calibration.latents"));
+        assertEquals("model.json: calibration score \"mahalanobis\" needs calibration.latents (the training latents' statistics)",
+                assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         c.addProperty("score", "psnr");
-        assertEquals("model.json: unknown calibration score \"psnr\" (known: mse+mahalanobis, mse, mahalanobis)",
+        assertEquals("model.json: unknown calibration score \"psnr\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         assertEquals(AnomalyScore.MSE, AnomalyScore.fromCalibration(new JsonObject(), 2).name(), "uncalibrated models score mse");
     }

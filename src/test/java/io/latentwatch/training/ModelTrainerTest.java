@@ -95,6 +95,7 @@ class ModelTrainerTest {
         assertEquals(1 - FALSE_ALARM_RATE, c.get("quantile").getAsDouble(), 1e-9);
         assertEquals(300, c.get("frames").getAsInt());
         assertEquals(8, c.getAsJsonObject("latents").getAsJsonArray("mean").size());
+        assertEquals(16, c.getAsJsonObject("posterior").getAsJsonArray("precision").size());
         JsonObject t = meta.training();
         assertEquals(900, t.get("train_frames").getAsInt());
         assertEquals(8, t.get("epochs").getAsInt());
@@ -161,13 +162,14 @@ class ModelTrainerTest {
             assertEquals(serving.get("score"), c.get("score"));
             assertEquals(300, c.get("frames").getAsInt(), "the threshold comes from the half not fitted to");
             assertEquals(300, c.getAsJsonObject("latents").get("frames").getAsInt());
+            assertEquals(300, c.getAsJsonObject("posterior").get("frames").getAsInt());
             io.latentwatch.scoring.AnomalyScore score = io.latentwatch.scoring.AnomalyScore.fromCalibration(c, 8);
             double threshold = c.get("threshold").getAsDouble();
-            long above = java.util.Arrays.stream(fresh).filter(f -> score.score(f.mse, f.mu) > threshold).count();
+            long above = java.util.Arrays.stream(fresh).filter(f -> score.score(f) > threshold).count();
             assertTrue(above / 1000.0 > 0.01 && above / 1000.0 < 0.12, "false-alarm rate " + above / 1000.0);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Calibrator.recalibrator().recalibrate(serving, java.util.Arrays.copyOf(heldOut, 10), FALSE_ALARM_RATE));
-            assertEquals("score \"mse+mahalanobis\" needs at least 16 held-out frames to refit its latent statistics, got 10", e.getMessage());
+            assertEquals("score \"mse+posterior-mahalanobis\" needs at least 16 held-out frames to refit its latent statistics, got 10", e.getMessage());
             JsonObject mseCalibration = io.latentwatch.model.ModelMetadata.uncalibrated();
             assertEquals("mse", Calibrator.recalibrator().recalibrate(mseCalibration, heldOut, 0.1).get("score").getAsString());
         }
@@ -183,7 +185,7 @@ class ModelTrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> small().optImageSize(30).build());
         assertEquals("image size 30 must be a multiple of 2^len(hidden dims) = 8", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optScoreName("ssim").build());
-        assertEquals("unknown score \"ssim\" (known: mse+mahalanobis, mse, mahalanobis)", e.getMessage());
+        assertEquals("unknown score \"ssim\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
     }
 
     @Test
