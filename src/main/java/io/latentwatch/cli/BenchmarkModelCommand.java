@@ -116,7 +116,8 @@ final class BenchmarkModelCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void print(PrintWriter out, Gson gson, Writer json, Map<String, Object> row) {
+    /** Prints a row as "key=value" pairs, and as a JSON line when {@code json} is given. */
+    static void print(PrintWriter out, Gson gson, Writer json, Map<String, Object> row) {
         StringBuilder line = new StringBuilder();
         row.forEach((k, v) -> line.append(k).append('=').append(v).append("  "));
         out.println(line.toString().trim());

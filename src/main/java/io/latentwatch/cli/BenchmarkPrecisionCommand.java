@@ -71,9 +71,7 @@ final class BenchmarkPrecisionCommand implements Callable<Integer> {
             Map<String, Map<String, Object>> rows =
                     PrecisionCheck.run(loaded.model, dev, types, MemoryLayout.parse(layout), x.toFloatArray(), count, reference);
             for (Map<String, Object> row : rows.values()) {
-                StringBuilder line = new StringBuilder();
-                row.forEach((k, v) -> line.append(k).append('=').append(v).append("  "));
-                out.println(line.toString().trim());
+                BenchmarkModelCommand.print(out, null, null, row);
             }
         }
         return 0;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "latentwatch 0.1.0",
         description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
-        subcommands = {ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class})
+        subcommands = {ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class, ModelsCommand.class})
 public final class LatentwatchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -127,9 +127,18 @@ public final class ConvTranspose2d extends AbstractBlock {
 
     /** As {@link #apply(NDArray, NDArray, NDArray)}, with the output stored in the given layout. */
     public static NDArray apply(NDArray x, NDArray kernel, NDArray bias, MemoryLayout layout) {
+        return layout.depthToSpace(phases(x, kernel, bias));
+    }
+
+    /**
+     * The output's four phases, before depth-to-space: channel (2a + b)·out + o of the result holds output pixel
+     * (2m + a, 2n + b) at (m, n).
+     *
+     * @return shape (batch, 4·out, H, W)
+     */
+    public static NDArray phases(NDArray x, NDArray kernel, NDArray bias) {
         NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // right and bottom: rows/cols m+1 beyond the edge
-        NDArray phases = Conv2d.conv2d(padded, kernel, bias).singletonOrThrow(); // (batch, 4·out, H, W)
-        return layout.depthToSpace(phases);
+        return Conv2d.conv2d(padded, kernel, bias).singletonOrThrow();
     }
 
     /**

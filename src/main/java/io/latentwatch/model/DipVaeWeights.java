@@ -1,11 +1,7 @@
 package io.latentwatch.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.latentwatch.model.SafeTensors.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -89,18 +85,5 @@ public final class DipVaeWeights {
                     Tensor t = tensors.get(path + NUM_BATCHES_TRACKED);
                     bn.setNumBatchesTracked(t == null ? 0 : t.longScalar());
                 });
-    }
-
-    /** An array's values as a little-endian F32 tensor. */
-    public static Tensor tensorOf(NDArray array) {
-        float[] v = array.toFloatArray();
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
-        return new Tensor("F32", array.getShape().getShape(), b);
-    }
-
-    /** Shape helper for messages. */
-    static String shapeOf(Shape s) {
-        return Arrays.toString(s.getShape());
     }
 }

@@ -21,7 +21,8 @@ import java.util.List;
  *   <li>fc_mu and fc_var stacked into one matrix;
  *   <li>decoder_input and the first transposed convolution composed into one matrix (nothing non-linear lies
  *       between them), where that matrix is cheaper than the two layers;
- *   <li>the transposed convolutions' phase kernels computed once;
+ *   <li>the transposed convolutions' phase kernels computed once, and final_layer's Conv2d run on the phases of
+ *       the transposed convolution before it ({@link PhaseConv2d});
  *   <li>activations stored channels-last (NHWC) where that is faster, and weights optionally in half precision (fp16).
  * </ul>
  *
@@ -80,7 +81,7 @@ public final class FusedDipVae implements AutoCloseable {
         long latent = config.latentDim();
         double composedMacs = latent * next * 4 * s * s;
         double separateMacs = latent * top * s * s + top * next * 9 * s * s;
-        composedFirstStage = composedMacs <= separateMacs;
+        composedFirstStage = stages.size() > 1 && composedMacs <= separateMacs; // final_layer keeps its own
         if (composedFirstStage) {
             NDArray[] first = stages.remove(0);
             // decoder_input then the first (BatchNorm-folded) transposed convolution, evaluated on the unit basis
@@ -99,8 +100,8 @@ public final class FusedDipVae implements AutoCloseable {
             decoder.add(new NDArray[] {keep(stage[0]), keep(stage[1])});
         }
         NDArray[] last = weights(fin[2]);
-        finalWeight = keep(last[0]);
-        finalBias = keep(last[1]);
+        finalWeight = keep(PhaseConv2d.kernel(last[0], build));
+        finalBias = keep(PhaseConv2d.bias(last[1], build));
         flopsPerFrame = countFlops();
         build.close();
     }
@@ -154,7 +155,7 @@ public final class FusedDipVae implements AutoCloseable {
             macs += size * size * (double) kb[0].size(); // stride-1 2×2 conv over the (H, W) input
             size *= 2;
         }
-        macs += size * size * (double) finalWeight.size();
+        macs += size * size * (double) finalWeight.size() / 4; // phase grid: a quarter of the output pixels
         return 2 * macs;
     }
 
@@ -203,13 +204,14 @@ public final class FusedDipVae implements AutoCloseable {
     /**
      * Scores frames in eval mode: encode, decode μ, compare.
      *
-     * @param x shape (batch, in_channels, image_size, image_size), float32 in [−1, 1]
+     * @param x shape (batch, in_channels, image_size, image_size), float32 in [−1, 1], stored in this snapshot's
+     *     layout ({@link MemoryLayout#arrange} or {@link MemoryLayout#upload})
      * @return float32 (batch, 2 + 2·latent_dim): per frame [mse, kl, μ..., log σ²...], mse the mean over pixels of
      *     (decode(μ) − x)² and kl the frame's KL divergence to the prior
      */
     public NDArray score(NDArray x) {
         long batch = x.getShape().get(0);
-        NDArray arranged = layout.arrange(x);
+        NDArray arranged = x;
         NDArray latents = encodeArranged(arranged);
         NDArray mu = latents.get(":, :" + config.latentDim());
         NDArray recon = decode(mu).toType(DataType.FLOAT32, false);
@@ -258,11 +260,14 @@ public final class FusedDipVae implements AutoCloseable {
         if (composedFirstStage) {
             h = Activation.leakyRelu(h, config.leakyReluSlope());
         }
-        for (NDArray[] kb : decoder) {
+        for (int i = 0; i < decoder.size() - 1; i++) {
+            NDArray[] kb = decoder.get(i);
             h = Activation.leakyRelu(ConvTranspose2d.apply(h, kb[0], kb[1], layout), config.leakyReluSlope());
         }
-        h = Conv2d.conv2d(h, finalWeight, finalBias, new Shape(1, 1), new Shape(1, 1)).singletonOrThrow();
-        return h.tanh();
+        // final_layer: its transposed convolution's phases feed the last Conv2d directly, in phase space
+        NDArray[] last = decoder.get(decoder.size() - 1);
+        NDArray phases = Activation.leakyRelu(ConvTranspose2d.phases(h, last[0], last[1]), config.leakyReluSlope());
+        return layout.depthToSpace(PhaseConv2d.apply(phases, finalWeight, finalBias)).tanh();
     }
 
     /** Splits {@link #encode}'s output into [mu, log_var]. */

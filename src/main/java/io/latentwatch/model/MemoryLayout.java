@@ -1,7 +1,11 @@
 package io.latentwatch.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Locale;
 
 /**
@@ -31,6 +35,44 @@ public enum MemoryLayout {
         // the permuted view is not contiguous, so reshape copies it into H, W, C order
         return x.transpose(0, 2, 3, 1).reshape(s.get(0), s.get(2), s.get(3), s.get(1)).reshape(s.get(0), -1)
                 .reshape(s.get(0), s.get(2), s.get(3), s.get(1)).transpose(0, 3, 1, 2);
+    }
+
+    /**
+     * Creates a (batch, C, H, W) float32 tensor in this layout from frames stored one after another in C, H, W
+     * order, rearranging on the host for NHWC (cheaper than a device copy on a CPU).
+     *
+     * @param frames count × C × H × W values
+     * @param buffer a direct buffer of at least count × C × H × W floats, reused between batches
+     */
+    public NDArray upload(NDManager manager, float[] frames, int count, Shape frame, ByteBuffer buffer) {
+        int c = (int) frame.get(0);
+        int h = (int) frame.get(1);
+        int w = (int) frame.get(2);
+        int values = c * h * w;
+        buffer.clear();
+        FloatBuffer out = buffer.asFloatBuffer();
+        if (this == NCHW || c == 1) {
+            out.put(frames, 0, count * values);
+        } else {
+            float[] row = new float[w * c];
+            int plane = h * w;
+            for (int n = 0; n < count; n++) {
+                int base = n * values;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        for (int k = 0; k < c; k++) {
+                            row[x * c + k] = frames[base + k * plane + y * w + x];
+                        }
+                    }
+                    out.put(row);
+                }
+            }
+        }
+        buffer.limit(count * values * Float.BYTES);
+        if (this == NCHW) {
+            return manager.create(buffer, new Shape(count, c, h, w), DataType.FLOAT32);
+        }
+        return manager.create(buffer, new Shape(count, h, w, c), DataType.FLOAT32).transpose(0, 3, 1, 2);
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
@@ -42,6 +43,7 @@ public final class BatchScorer implements AutoCloseable {
         if (!"mse".equals(scoreName)) {
             throw new IllegalArgumentException("unknown score \"" + scoreName + "\" (known: mse)");
         }
+        Devices.tuneConvolutions(device);
         this.manager = NDManager.newBaseManager(device);
         this.model = FusedDipVae.of(model, manager, precision, layout);
         this.config = model.getConfig();
@@ -78,10 +80,8 @@ public final class BatchScorer implements AutoCloseable {
             if (upload == null || upload.capacity() < bytes) {
                 upload = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
             }
-            upload.clear();
-            upload.asFloatBuffer().put(pixels, 0, count * values);
-            upload.limit(bytes);
-            NDArray x = batch.create(upload, new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()), DataType.FLOAT32);
+            NDArray x = model.getLayout().upload(batch, pixels, count,
+                    new Shape(config.inChannels(), config.imageSize(), config.imageSize()), upload);
             host = model.score(x).toFloatArray(); // one host transfer per batch
         }
         int row = 2 + 2 * latent;

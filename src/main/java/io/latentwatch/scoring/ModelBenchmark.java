@@ -103,10 +103,10 @@ public final class ModelBenchmark {
                 BatchScorer scorer = new BatchScorer(model, device, precision, layout, "mse")) {
             for (int batch : batchSizes) {
                 float[] frames = randomFrames(batch, c);
-                NDArray onDevice = m.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                NDArray onDevice = layout.arrange(m.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize())));
                 double resident = batch * rate(i -> {
                     try (NDManager s = m.newSubManager()) {
-                        NDArray x = onDevice.reshape(onDevice.getShape()); // a view owned by the batch scope
+                        NDArray x = onDevice.get(":"); // a view owned by the batch scope
                         x.attach(s);
                         fused.score(x).toFloatArray();
                     }

@@ -30,6 +30,15 @@ class FusedDipVaeTest {
                 NDArray recon = fused.decode(latents.get(0));
                 assertClose(recon, expected.get("eval_recon"), FORWARD_TOLERANCE, "recon");
                 assertTrue(fused.flopsPerFrame() <= model.getConfig().flopsPerFrame() * 2, "executed FLOPs stay within 2x of ideal");
+
+                NDArray scores = fused.score(layout.arrange(frames.get("x"))); // per frame: mse, kl, mu, log_var
+                int latent = model.getConfig().latentDim();
+                assertClose(scores.get(":, 0"), expected.get("eval_mse"), FORWARD_TOLERANCE, "scored mse");
+                assertClose(scores.get(":, 2:" + (2 + latent)), expected.get("eval_mu"), FORWARD_TOLERANCE, "scored mu");
+                NDArray mu = expected.get("eval_mu");
+                NDArray logVar = expected.get("eval_log_var");
+                NDArray kl = logVar.add(1).sub(mu.square()).sub(logVar.exp()).sum(new int[] {1}).mul(-0.5f);
+                assertClose(scores.get(":, 1"), kl, FORWARD_TOLERANCE, "scored kl");
             }
         }
     }
