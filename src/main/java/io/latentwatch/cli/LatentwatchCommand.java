@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "latentwatch 0.1.0",
         description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
-        subcommands = {ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class, ModelsCommand.class})
+        subcommands = {
+            ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class, ModelsCommand.class,
+            RunCommand.class, ProduceCommand.class, DemoCommand.class
+        })
 public final class LatentwatchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
