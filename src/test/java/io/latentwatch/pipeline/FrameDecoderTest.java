@@ -49,6 +49,24 @@ class FrameDecoderTest {
     }
 
     @Test
+    void theBulkRasterPathGivesExactlyWhatImageFramesGives() throws Exception {
+        for (SyntheticCamera camera : new SyntheticCamera[] {gray, rgb}) {
+            for (String format : new String[] {"png", "jpeg"}) {
+                CameraFrame f = camera.frame(5);
+                byte[] bytes = format.equals("png") ? f.encodePng() : f.encodeJpeg();
+                java.awt.image.BufferedImage decoded = io.latentwatch.frames.ImageFrames.decode(bytes);
+                for (int channels : new int[] {1, 3}) {
+                    float[] fast = new float[channels * 32 * 32];
+                    assertTrue(FrameDecoder.normaliseRaster(decoded, channels, 32, fast), camera + " " + format);
+                    assertArrayEquals(io.latentwatch.frames.ImageFrames.normalise(decoded, channels, 32), fast, camera + " " + format + " " + channels);
+                }
+            }
+        }
+        float[] unused = new float[16 * 16];
+        assertTrue(!FrameDecoder.normaliseRaster(gray.frame(0).image(), 1, 16, unused), "another size takes the resizing path");
+    }
+
+    @Test
     void withoutHeadersTheIdIsTheRecordsPositionAndTheTimeItsTimestamp() throws Exception {
         Frame frame = decoder(ChannelPolicy.CONVERT).decode(raw("cam-1", rgb.frame(0).encodePng()));
         assertEquals("frames-2-41", frame.frameId);
