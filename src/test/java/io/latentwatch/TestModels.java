@@ -1,7 +1,5 @@
 package io.latentwatch;
 
-import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import io.latentwatch.cli.QuickModel;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.SyntheticCamera;
@@ -17,7 +15,8 @@ import org.apache.kafka.common.utils.Utils;
  * A small DIP-VAE that tells the synthetic camera's anomalies from its normal frames, for the integration tests:
  * {@link QuickModel} (1 × 32 × 32 grayscale, hidden [16, 32, 64], latent 16) trained for 10 epochs on 3072 normal
  * frames and calibrated at the 99th percentile of 512 held-out ones. Trained once per JVM (the ITCases share it)
- * into a temporary directory removed at exit; about 30 s on 2 free cores.
+ * into a temporary directory removed at exit; about 30 s on 2 free cores with one OpenMP thread (the pom sets
+ * OMP_NUM_THREADS=1 for tests: more threads spin against Kafka's and Flink's and a step takes ten times as long).
  */
 public final class TestModels {
 
@@ -46,10 +45,6 @@ public final class TestModels {
             try {
                 Path dir = Files.createTempDirectory("latentwatch-test-model-");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
-                // one intra-op thread: on a 2-core machine that also runs Kafka, Flink and maybe another build, more
-                // threads spin against each other and a training step takes ten times as long
-                Engine.getInstance(); // loads the native library
-                JniUtils.setNumThreads(1);
                 long t0 = System.nanoTime();
                 ModelMetadata m = QuickModel.train(dir, SEED, 3072, 512, 10, p -> { });
                 System.out.printf("test model trained in %.1f s: %s, threshold %.5f%n", (System.nanoTime() - t0) / 1e9, m.training(), m.threshold());

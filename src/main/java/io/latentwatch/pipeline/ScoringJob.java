@@ -40,7 +40,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.ParameterTool;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -394,14 +393,82 @@ public final class ScoringJob {
     }
 
     /**
-     * Runs the job: {@code --latentwatch.model.path DIR --latentwatch.kafka.bootstrap-servers HOST:PORT [--key value
-     * ...]} with any {@link ScoringJobOptions} key, on the environment the program runs in (a cluster under
-     * {@code flink run}, else a local one).
+     * The flags of {@code latentwatch run} that {@link #main(String[])} also takes, and the option each one sets. A
+     * flag with no value ({@code --adaptive-threshold}, {@code --from-beginning}) means true.
+     */
+    static final java.util.Map<String, String> FLAGS = java.util.Map.ofEntries(
+            java.util.Map.entry("bootstrap-servers", ScoringJobOptions.BOOTSTRAP_SERVERS.key()),
+            java.util.Map.entry("bootstrap-server", ScoringJobOptions.BOOTSTRAP_SERVERS.key()),
+            java.util.Map.entry("command-config", ScoringJobOptions.KAFKA_PROPERTIES_FILE.key()),
+            java.util.Map.entry("group", ScoringJobOptions.GROUP_ID.key()),
+            java.util.Map.entry("frames-topic", ScoringJobOptions.FRAMES_TOPIC.key()),
+            java.util.Map.entry("latents-topic", ScoringJobOptions.LATENTS_TOPIC.key()),
+            java.util.Map.entry("alerts-topic", ScoringJobOptions.ALERTS_TOPIC.key()),
+            java.util.Map.entry("dlq-topic", ScoringJobOptions.DLQ_TOPIC.key()),
+            java.util.Map.entry("model", ScoringJobOptions.MODEL_PATH.key()),
+            java.util.Map.entry("device", ScoringJobOptions.DEVICE.key()),
+            java.util.Map.entry("precision", ScoringJobOptions.PRECISION.key()),
+            java.util.Map.entry("max-batch-size", ScoringJobOptions.MAX_BATCH_SIZE.key()),
+            java.util.Map.entry("max-batch-delay", ScoringJobOptions.MAX_BATCH_DELAY.key()),
+            java.util.Map.entry("parallelism", ScoringJobOptions.SCORING_PARALLELISM.key()),
+            java.util.Map.entry("delivery-guarantee", ScoringJobOptions.DELIVERY_GUARANTEE.key()),
+            java.util.Map.entry("transactional-id-prefix", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key()),
+            java.util.Map.entry("checkpoint-interval", ScoringJobOptions.CHECKPOINT_INTERVAL.key()),
+            java.util.Map.entry("threshold", ScoringJobOptions.THRESHOLD.key()),
+            java.util.Map.entry("adaptive-threshold", ScoringJobOptions.ADAPTIVE_THRESHOLD.key()));
+
+    /** Flags of later parts of the design (the fine-tuning loop) that this job accepts and does not use yet. */
+    static final Set<String> NOT_YET_USED = Set.of("model-updates-topic");
+
+    /**
+     * The job's configuration from {@code main}'s arguments: {@code latentwatch run}'s flags ({@link #FLAGS}, e.g.
+     * {@code --bootstrap-servers H:P --model DIR}), any option by its key ({@code --latentwatch.scoring.max-batch-size
+     * 64}), and {@code --from-beginning}.
+     *
+     * @throws IllegalArgumentException for a flag that is neither, naming it
+     */
+    static Configuration configurationFromArgs(String[] args) {
+        Configuration conf = new Configuration();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || a.length() == 2) {
+                throw new IllegalArgumentException("expected --flag [value], got '" + a + "'");
+            }
+            String flag = a.substring(2);
+            String value = "true";
+            if (flag.contains("=")) {
+                value = flag.substring(flag.indexOf('=') + 1);
+                flag = flag.substring(0, flag.indexOf('='));
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            }
+            if ("from-beginning".equals(flag)) {
+                conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);
+            } else if (FLAGS.containsKey(flag)) {
+                String key = FLAGS.get(flag);
+                conf.setString(key, key.equals(ScoringJobOptions.DELIVERY_GUARANTEE.key()) ? value.replace('-', '_') : value);
+            } else if (flag.startsWith("latentwatch.") || flag.contains(".")) {
+                conf.setString(flag, value); // an option by its key, or a Flink setting
+            } else if (NOT_YET_USED.contains(flag)) {
+                org.slf4j.LoggerFactory.getLogger(ScoringJob.class).warn("--{} is not used by this version of the job", flag);
+            } else {
+                throw new IllegalArgumentException("unknown flag --" + flag + " (known: " + new java.util.TreeSet<>(FLAGS.keySet())
+                        + ", --from-beginning, or any latentwatch.* option key)");
+            }
+        }
+        return conf;
+    }
+
+    /**
+     * Runs the job on the environment the program runs in (a cluster under {@code flink run}, else a local one):
+     * {@code flink run -c io.latentwatch.pipeline.ScoringJob JAR --bootstrap-servers H:P --model DIR [...]} with the
+     * flags of {@code latentwatch run} or {@code --latentwatch.KEY VALUE} for any {@link ScoringJobOptions} key.
      */
     public static void main(String[] args) throws Exception {
-        Configuration conf = ParameterTool.fromArgs(args).getConfiguration();
+        Configuration conf = configurationFromArgs(args);
         ScoringJob job = builder().setConfiguration(conf).build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        conf.getOptional(ScoringJobOptions.SCORING_PARALLELISM).ifPresent(env::setParallelism);
         job.attach(env);
         env.execute(NAME);
     }

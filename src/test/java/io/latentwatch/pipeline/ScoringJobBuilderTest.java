@@ -111,4 +111,21 @@ class ScoringJobBuilderTest {
                 "security.protocol=SASL_SSL", "ssl.truststore.password=[hidden]"), k.describe());
         assertTrue(!k.toString().contains("p2"));
     }
+
+    @Test
+    void mainTakesTheFlagsOfLatentwatchRunAndOptionKeys() {
+        Configuration c = ScoringJob.configurationFromArgs(new String[] {"--bootstrap-servers", "k:9092", "--model", "/models/current",
+                "--delivery-guarantee", "at-least-once", "--adaptive-threshold", "--latentwatch.scoring.max-batch-size", "64",
+                "--max-batch-delay=5ms", "--model-updates-topic", "model-updates", "--from-beginning"});
+        assertEquals("k:9092", c.get(ScoringJobOptions.BOOTSTRAP_SERVERS));
+        assertEquals("/models/current", c.get(ScoringJobOptions.MODEL_PATH));
+        assertEquals(ScoringJobOptions.Delivery.AT_LEAST_ONCE, c.get(ScoringJobOptions.DELIVERY_GUARANTEE));
+        assertEquals(true, c.get(ScoringJobOptions.ADAPTIVE_THRESHOLD));
+        assertEquals(64, c.get(ScoringJobOptions.MAX_BATCH_SIZE));
+        assertEquals(Duration.ofMillis(5), c.get(ScoringJobOptions.MAX_BATCH_DELAY));
+        assertEquals(ScoringJobOptions.StartingOffsets.EARLIEST, c.get(ScoringJobOptions.STARTING_OFFSETS));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScoringJob.configurationFromArgs(new String[] {"--modle", "/m"}));
+        assertTrue(e.getMessage().startsWith("unknown flag --modle (known: [adaptive-threshold, "), e.getMessage());
+    }
 }
