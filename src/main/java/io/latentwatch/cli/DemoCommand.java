@@ -141,7 +141,20 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("training a quick model of the camera (32x32 grayscale, %d epochs) ...%n", trainEpochs);
                 out.flush();
                 ProgressBar bar = new ProgressBar(out, "training");
-                ModelMetadata m = QuickModel.train(modelDir, seed, 3072, 512, trainEpochs, bar::update);
+                ModelMetadata m;
+                try {
+                    m = QuickModel.train(modelDir, seed, 3072, 512, trainEpochs, fraction -> {
+                        if (stop.get()) {
+                            throw new Stopped();
+                        }
+                        bar.update(fraction);
+                    });
+                } catch (Stopped e) {
+                    out.println();
+                    out.println("stopped during training");
+                    out.flush();
+                    return 0;
+                }
                 bar.finish();
                 out.printf(Locale.ROOT, "model trained: threshold %.5f (99th percentile of held-out normal mse)%n", m.threshold());
             }
@@ -310,6 +323,15 @@ final class DemoCommand implements Callable<Integer> {
             } catch (Exception e) {
                 failure.set(e);
             }
+        }
+    }
+
+    /** Ctrl-C during the quick model's training. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("stopped", null, false, false);
         }
     }
 
