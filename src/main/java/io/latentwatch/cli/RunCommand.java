@@ -135,6 +135,9 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             client.getJobExecutionResult().get();
+        } catch (InterruptedException e) {
+            cancelQuietly(client); // the caller stops us: the local job must not outlive the command
+            Thread.currentThread().interrupt();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
