@@ -13,8 +13,16 @@ import picocli.CommandLine.Command;
         version = "latentwatch 0.1.0",
         description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
         subcommands = {
-            ImportPytorchCommand.class, ScoreImagesCommand.class, BenchmarkCommand.class, BrokerCommand.class, ModelsCommand.class,
-            RunCommand.class, ProduceCommand.class, DemoCommand.class
+            DemoCommand.class,
+            TrainCommand.class,
+            EvaluateCommand.class,
+            ImportPytorchCommand.class,
+            ScoreImagesCommand.class,
+            RunCommand.class,
+            ProduceCommand.class,
+            BrokerCommand.class,
+            ModelsCommand.class,
+            BenchmarkCommand.class
         })
 public final class LatentwatchCommand implements Runnable {
 
@@ -57,6 +65,9 @@ public final class LatentwatchCommand implements Runnable {
     private static String describe(Throwable ex) {
         Throwable t = ex instanceof UncheckedIOException ? ex.getCause() : ex;
         if (t instanceof ModelFormatException || t instanceof IllegalArgumentException) {
+            return t.getMessage();
+        }
+        if (t instanceof java.io.FileNotFoundException) {
             return t.getMessage();
         }
         if (t instanceof java.nio.file.NoSuchFileException) {

@@ -84,7 +84,7 @@ final class ScoreImagesCommand implements Callable<Integer> {
             ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
             DipVaeConfig config = loaded.metadata.config();
             Gson gson = new Gson();
-            try (BatchScorer scorer = new BatchScorer(loaded.model, device, precision, loaded.metadata.scoreName());
+            try (BatchScorer scorer = BatchScorer.forModel(loaded, device, precision);
                     Writer sink = out == null ? null : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
                 PrintWriter lines = sink == null ? LatentwatchCommand.out(spec) : new PrintWriter(sink);
                 float[] batch = new float[batchSize * config.frameValues()];

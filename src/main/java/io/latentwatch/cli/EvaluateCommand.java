@@ -1,0 +1,132 @@
+package io.latentwatch.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.latentwatch.data.DatasetSpec;
+import io.latentwatch.data.ImageDataset;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.scoring.RocChart;
+import io.latentwatch.training.Evaluation;
+import io.latentwatch.training.ImageGrids;
+import io.latentwatch.training.NormalisedFrames;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** latentwatch evaluate --model DIR --normal SPEC --anomalous SPEC [--roc F.png] [--json F.json] */
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Measures a model on normal and anomalous images: AUROC and AUPR of its calibrated score, precision, recall, F1 and",
+            "false-alarm rate at its calibrated threshold (anomaly = score > threshold), recall per anomaly label, and the AUROC of",
+            "the other scores for comparison. SPEC: " + DatasetSpec.FORMS + ".",
+            "Unreadable images are skipped and counted."
+        })
+final class EvaluateCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
+    Path model;
+
+    @Option(names = "--normal", required = true, paramLabel = "SPEC", description = "normal images (not trained on)")
+    String normal;
+
+    @Option(names = "--anomalous", required = true, paramLabel = "SPEC", description = "anomalous images")
+    String anomalous;
+
+    @Option(names = "--roc", paramLabel = "F.png", description = "also draw the ROC curve into this PNG file")
+    Path roc;
+
+    @Option(names = "--json", paramLabel = "F.json", description = "also write the figures as JSON to this file")
+    Path json;
+
+    @Mixin DeviceOptions deviceOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetSpec normalSpec = parseSpec("--normal", normal);
+        DatasetSpec anomalousSpec = parseSpec("--anomalous", anomalous);
+        Device device = deviceOptions.device();
+        DataType precision = deviceOptions.precision(device);
+        PrintWriter out = LatentwatchCommand.out(spec);
+        PrintWriter err = spec.commandLine().getErr();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
+            NormalisedFrames normalFrames = load(normalSpec, loaded, err);
+            NormalisedFrames anomalousFrames = load(anomalousSpec, loaded, err);
+            Evaluation.Report r = Evaluation.run(loaded, device, precision, normalFrames, anomalousFrames);
+            out.printf(Locale.ROOT, "model %s (version %d), score %s, threshold %s%n", model, loaded.metadata.version(), r.score(),
+                    Double.isNaN(r.threshold()) ? "none (not calibrated)" : String.format(Locale.ROOT, "%.6g", r.threshold()));
+            out.printf(Locale.ROOT, "normal:    %s: %d images%n", normal, r.normalFrames());
+            out.printf(Locale.ROOT, "anomalous: %s: %d images%n", anomalous, r.anomalousFrames());
+            out.printf(Locale.ROOT, "AUROC %.4f  AUPR %.4f%n", r.auroc(), r.aupr());
+            if (r.atThreshold() != null) {
+                var t = r.atThreshold();
+                out.printf(Locale.ROOT, "at the threshold: precision %.4f  recall %.4f  F1 %.4f  false-alarm rate %.4f (%d of %d normal images)%n",
+                        t.precision(), t.recall(), t.f1(), t.falseAlarmRate(), t.falsePositives(), r.normalFrames());
+                if (r.recallByLabel().size() > 1) {
+                    StringBuilder line = new StringBuilder("recall by label:");
+                    for (Map.Entry<String, long[]> e : r.recallByLabel().entrySet()) {
+                        long[] c = e.getValue();
+                        line.append(String.format(Locale.ROOT, "  %s %.3f (%d/%d)", e.getKey().isEmpty() ? "(top)" : e.getKey(),
+                                (double) c[0] / c[1], c[0], c[1]));
+                    }
+                    out.println(line);
+                }
+            }
+            StringBuilder other = new StringBuilder("AUROC of the other scores:");
+            r.otherAuroc().forEach((k, v) -> other.append(String.format(Locale.ROOT, "  %s %.4f", k, v)));
+            out.println(other);
+            if (roc != null) {
+                ImageGrids.writePng(RocChart.draw(String.format(Locale.ROOT, "%s: %s vs %s", r.score(), normal, anomalous), r.roc(), r.auroc(),
+                        Evaluation.operatingPoint(r)), roc);
+                out.println("wrote " + roc);
+            }
+            if (json != null) {
+                JsonObject o = r.toJson();
+                o.addProperty("model", model.toString());
+                o.addProperty("model_version", loaded.metadata.version());
+                o.addProperty("normal", normal);
+                o.addProperty("anomalous", anomalous);
+                o.addProperty("normal_skipped", normalFrames.skipped().size());
+                o.addProperty("anomalous_skipped", anomalousFrames.skipped().size());
+                Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n", StandardCharsets.UTF_8);
+                out.println("wrote " + json);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static NormalisedFrames load(DatasetSpec s, ModelDirectory.Loaded loaded, PrintWriter err) throws java.io.IOException {
+        ImageDataset d = s.open();
+        NormalisedFrames f = Evaluation.load(d, loaded);
+        if (!f.skipped().isEmpty()) {
+            err.println("skipped " + f.skipped().size() + " unreadable image(s) of " + s + ", the first " + f.skipped().get(0));
+            err.flush();
+        }
+        return f;
+    }
+
+    private DatasetSpec parseSpec(String option, String value) {
+        try {
+            return DatasetSpec.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+}

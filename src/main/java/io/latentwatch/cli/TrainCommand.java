@@ -1,0 +1,167 @@
+package io.latentwatch.cli;
+
+import io.latentwatch.data.DatasetSpec;
+import io.latentwatch.data.ImageDataset;
+import io.latentwatch.model.DipType;
+import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.training.ConsoleProgress;
+import io.latentwatch.training.ModelTrainer;
+import io.latentwatch.training.TrainingOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** latentwatch train --data SPEC --out DIR [options] */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Trains a DIP-VAE on normal images, calibrates its anomaly threshold on held-out images, and writes a model directory",
+            "(model.json, weights.safetensors, reconstructions.png, samples.png). Progress goes to stderr.",
+            "SPEC: " + DatasetSpec.FORMS + ".",
+            "Unreadable images are skipped and counted."
+        })
+final class TrainCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "SPEC", description = "normal images to train on")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "model directory to write")
+    Path out;
+
+    @Option(names = "--validation", paramLabel = "SPEC", description = "normal images to calibrate on (default: --validation-split of --data)")
+    String validation;
+
+    @Option(names = "--epochs", defaultValue = "20", description = "passes over the training images (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "images per Adam step, >= 2 (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam's first learning rate, decayed by a cosine schedule to 1 %% of it (default: ${DEFAULT-VALUE})")
+    float learningRate;
+
+    @Option(names = "--image-size", defaultValue = "auto", description = "model input side in pixels, a multiple of 2^len(hidden dims); auto: "
+            + "the dataset's, rounded up (28 -> 32) (default: ${DEFAULT-VALUE})")
+    String imageSize;
+
+    @Option(names = "--channels", defaultValue = "auto", description = "1 (luma) | 3 (RGB) | auto: the dataset's (default: ${DEFAULT-VALUE})")
+    String channels;
+
+    @Option(names = "--latent-dim", defaultValue = "32", description = "latent dimensions (default: ${DEFAULT-VALUE})")
+    int latentDim;
+
+    @Option(names = "--hidden-dims", split = ",", defaultValue = "32,64,128", description = "encoder widths, each layer halves the image (default: ${DEFAULT-VALUE})")
+    int[] hiddenDims;
+
+    @Option(names = "--dip-type", defaultValue = "ii", description = "i | ii (default: ${DEFAULT-VALUE})")
+    String dipType;
+
+    @Option(names = "--kld-weight", defaultValue = "0.005", description = "weight of the KL term (default: ${DEFAULT-VALUE})")
+    float kldWeight;
+
+    @Option(names = "--lambda-diag", defaultValue = "10", description = "DIP weight of the diagonal (default: ${DEFAULT-VALUE})")
+    float lambdaDiag;
+
+    @Option(names = "--lambda-offdiag", defaultValue = "5", description = "DIP weight of the off-diagonal (default: ${DEFAULT-VALUE})")
+    float lambdaOffdiag;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, shuffling and split (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--validation-split", defaultValue = "0.1", description = "fraction of --data held out to calibrate on, in (0, 0.9] (default: ${DEFAULT-VALUE})")
+    double validationSplit;
+
+    @Option(names = "--false-alarm-rate", defaultValue = "0.01", description = "target fraction of normal images above the threshold (default: ${DEFAULT-VALUE})")
+    double falseAlarmRate;
+
+    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "anomaly score: mse+mahalanobis | mse | mahalanobis (default: ${DEFAULT-VALUE})")
+    String score;
+
+    @Option(names = "--no-images", description = "do not write reconstructions.png and samples.png")
+    boolean noImages;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingOptions options = options();
+        DatasetSpec trainSpec = parseSpec("--data", data);
+        DatasetSpec validationSpec = validation == null ? null : parseSpec("--validation", validation);
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is a file, not a directory");
+        }
+        ImageDataset trainSet = trainSpec.open();
+        ImageDataset validationSet = validationSpec == null ? null : validationSpec.open();
+        ConsoleProgress progress = ConsoleProgress.stderr(spec.commandLine().getErr());
+        ModelMetadata meta = ModelTrainer.train(options, trainSet, validationSet, out, progress);
+        var t = meta.training();
+        LatentwatchCommand.out(spec).printf(Locale.ROOT,
+                "wrote model %s: %d training and %d validation images (%d skipped), %d epochs in %.1f s (%.0f frames/s), validation mse %.5g, "
+                        + "score %s, threshold %.6g at a %.2g %% false-alarm rate%n",
+                out, t.get("train_frames").getAsInt(), t.get("validation_frames").getAsInt(), t.get("skipped_images").getAsInt(),
+                t.get("epochs").getAsInt(), t.get("duration_seconds").getAsDouble(), t.get("frames_per_second").getAsDouble(),
+                t.get("validation_mse").getAsDouble(), meta.scoreName(), meta.threshold(), falseAlarmRate * 100);
+        LatentwatchCommand.out(spec).flush();
+        return 0;
+    }
+
+    private TrainingOptions options() {
+        try {
+            return TrainingOptions.builder()
+                    .optEpochs(epochs)
+                    .optBatchSize(batchSize)
+                    .optLearningRate(learningRate)
+                    .optImageSize(auto("--image-size", imageSize))
+                    .optChannels(auto("--channels", channels))
+                    .optLatentDim(latentDim)
+                    .optHiddenDims(hiddenDims)
+                    .optDipType(DipType.parse(dipType))
+                    .optKldWeight(kldWeight)
+                    .optLambdaDiag(lambdaDiag)
+                    .optLambdaOffdiag(lambdaOffdiag)
+                    .optSeed(seed)
+                    .optDevice(device)
+                    .optValidationFraction(validationSplit)
+                    .optFalseAlarmRate(falseAlarmRate)
+                    .optScoreName(score)
+                    .optDataSpec(data)
+                    .optWriteImages(!noImages)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private int auto(String option, String value) {
+        if (value.trim().equalsIgnoreCase("auto")) {
+            return 0;
+        }
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), option + " must be a positive whole number or auto, got '" + value + "'");
+    }
+
+    private DatasetSpec parseSpec(String option, String value) {
+        try {
+            return DatasetSpec.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+}

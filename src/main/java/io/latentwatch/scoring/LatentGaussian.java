@@ -1,0 +1,228 @@
+package io.latentwatch.scoring;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.latentwatch.model.ModelFormatException;
+
+/**
+ * A Gaussian fitted to the posterior means μ of normal frames, for the Mahalanobis distance
+ * d² = (μ − m)ᵀ Σ⁻¹ (μ − m). DIP-VAE pushes Cov[μ] towards the identity, so Σ is well conditioned; a small ridge
+ * (1e-6 of the mean variance, plus 1e-12) keeps it invertible when a latent dimension is unused.
+ */
+public final class LatentGaussian {
+
+    private final double[] mean;
+    /** Σ⁻¹, row-major, dim × dim. */
+    private final double[] precision;
+    private final int frames;
+
+    private LatentGaussian(double[] mean, double[] precision, int frames) {
+        this.mean = mean;
+        this.precision = precision;
+        this.frames = frames;
+    }
+
+    /**
+     * Fits mean and covariance (divided by n) to μ vectors.
+     *
+     * @param mus count × dim values, one μ after another
+     * @throws IllegalArgumentException with fewer than 2 vectors, or a non-finite value
+     */
+    public static LatentGaussian fit(float[] mus, int count, int dim) {
+        return fit(mus, count, dim, 0);
+    }
+
+    /**
+     * As {@link #fit(float[], int, int)}, with the covariance shrunk towards its diagonal: (1 − s)·S + s·diag(S),
+     * for few vectors next to the dimensions.
+     *
+     * @param shrinkage s in [0, 1]
+     */
+    public static LatentGaussian fit(float[] mus, int count, int dim, double shrinkage) {
+        if (!(shrinkage >= 0 && shrinkage <= 1)) {
+            throw new IllegalArgumentException("shrinkage must be in [0, 1], got " + shrinkage);
+        }
+        if (count < 2) {
+            throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
+        }
+        double[] mean = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                float v = mus[i * dim + j];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("latent mean of frame " + i + " is not finite");
+                }
+                mean[j] += v;
+            }
+        }
+        for (int j = 0; j < dim; j++) {
+            mean[j] /= count;
+        }
+        double[] cov = new double[dim * dim];
+        double[] c = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                c[j] = mus[i * dim + j] - mean[j];
+            }
+            for (int a = 0; a < dim; a++) {
+                double ca = c[a];
+                for (int b = a; b < dim; b++) {
+                    cov[a * dim + b] += ca * c[b];
+                }
+            }
+        }
+        double trace = 0;
+        for (int a = 0; a < dim; a++) {
+            for (int b = a; b < dim; b++) {
+                cov[a * dim + b] /= count;
+                if (b != a) {
+                    cov[a * dim + b] *= 1 - shrinkage;
+                }
+                cov[b * dim + a] = cov[a * dim + b];
+            }
+            trace += cov[a * dim + a];
+        }
+        double ridge = 1e-6 * trace / dim + 1e-12;
+        for (int a = 0; a < dim; a++) {
+            cov[a * dim + a] += ridge;
+        }
+        return new LatentGaussian(mean, invertSymmetric(cov, dim), count);
+    }
+
+    /** Latent dimensions. */
+    public int dim() {
+        return mean.length;
+    }
+
+    /** Frames the Gaussian was fitted to. */
+    public int frames() {
+        return frames;
+    }
+
+    /** Squared Mahalanobis distance of a μ vector. */
+    public double distanceSquared(float[] mu) {
+        int d = mean.length;
+        if (mu.length != d) {
+            throw new IllegalArgumentException("expected a latent vector of " + d + " values, got " + mu.length);
+        }
+        double[] c = new double[d];
+        for (int j = 0; j < d; j++) {
+            c[j] = mu[j] - mean[j];
+        }
+        double sum = 0;
+        for (int a = 0; a < d; a++) {
+            double row = 0;
+            for (int b = 0; b < d; b++) {
+                row += precision[a * d + b] * c[b];
+            }
+            sum += c[a] * row;
+        }
+        return sum;
+    }
+
+    /** {"frames": n, "mean": [...], "precision": [[...], ...]} (floats, as stored in model.json's calibration). */
+    public JsonObject toJson() {
+        int d = mean.length;
+        JsonObject o = new JsonObject();
+        o.addProperty("frames", frames);
+        JsonArray m = new JsonArray(d);
+        for (double v : mean) {
+            m.add((float) v);
+        }
+        o.add("mean", m);
+        JsonArray p = new JsonArray(d);
+        for (int a = 0; a < d; a++) {
+            JsonArray row = new JsonArray(d);
+            for (int b = 0; b < d; b++) {
+                row.add((float) precision[a * d + b]);
+            }
+            p.add(row);
+        }
+        o.add("precision", p);
+        return o;
+    }
+
+    /**
+     * Reads {@link #toJson()}'s form.
+     *
+     * @throws ModelFormatException if a field is missing, mis-sized for {@code dim}, or not finite
+     */
+    public static LatentGaussian fromJson(JsonObject o, int dim) throws ModelFormatException {
+        try {
+            JsonArray m = o.getAsJsonArray("mean");
+            JsonArray p = o.getAsJsonArray("precision");
+            if (m == null || p == null || m.size() != dim || p.size() != dim) {
+                throw new ModelFormatException("calibration.latents: expected mean and precision for " + dim + " latent dimensions");
+            }
+            double[] mean = new double[dim];
+            double[] precision = new double[dim * dim];
+            for (int a = 0; a < dim; a++) {
+                mean[a] = finite(m.get(a));
+                JsonArray row = p.get(a).getAsJsonArray();
+                if (row.size() != dim) {
+                    throw new ModelFormatException("calibration.latents: precision row " + a + " has " + row.size() + " values, expected " + dim);
+                }
+                for (int b = 0; b < dim; b++) {
+                    precision[a * dim + b] = finite(row.get(b));
+                }
+            }
+            int frames = o.has("frames") ? o.get("frames").getAsInt() : 0;
+            return new LatentGaussian(mean, precision, frames);
+        } catch (ClassCastException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
+            throw new ModelFormatException("calibration.latents: " + e.getMessage(), e);
+        }
+    }
+
+    private static double finite(JsonElement e) throws ModelFormatException {
+        double v = e.getAsDouble();
+        if (!Double.isFinite(v)) {
+            throw new ModelFormatException("calibration.latents holds a value that is not finite");
+        }
+        return v;
+    }
+
+    /** Inverse of a symmetric positive definite matrix by Cholesky decomposition. */
+    static double[] invertSymmetric(double[] a, int n) {
+        double[] l = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double s = a[i * n + j];
+                for (int k = 0; k < j; k++) {
+                    s -= l[i * n + k] * l[j * n + k];
+                }
+                if (i == j) {
+                    if (!(s > 0)) {
+                        throw new IllegalArgumentException("latent covariance is not positive definite (dimension " + i + ")");
+                    }
+                    l[i * n + i] = Math.sqrt(s);
+                } else {
+                    l[i * n + j] = s / l[j * n + j];
+                }
+            }
+        }
+        // L⁻¹ by forward substitution, then Σ⁻¹ = L⁻ᵀ L⁻¹
+        double[] inv = new double[n * n];
+        for (int col = 0; col < n; col++) {
+            for (int i = col; i < n; i++) {
+                double s = i == col ? 1 : 0;
+                for (int k = col; k < i; k++) {
+                    s -= l[i * n + k] * inv[k * n + col];
+                }
+                inv[i * n + col] = s / l[i * n + i];
+            }
+        }
+        double[] out = new double[n * n];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c <= r; c++) {
+                double s = 0;
+                for (int k = r; k < n; k++) {
+                    s += inv[k * n + r] * inv[k * n + c];
+                }
+                out[r * n + c] = s;
+                out[c * n + r] = s;
+            }
+        }
+        return out;
+    }
+}

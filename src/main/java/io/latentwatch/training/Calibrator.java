@@ -1,0 +1,164 @@
+package io.latentwatch.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.MemoryLayout;
+import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.scoring.BatchScorer;
+import io.latentwatch.scoring.FrameScore;
+import io.latentwatch.scoring.LatentGaussian;
+
+/**
+ * Calibrates a trained model: fits the latent statistics on the training frames, then sets the threshold at the
+ * quantile of the normal validation frames' scores that leaves the target false-alarm rate above it. A frame is an
+ * anomaly when its score is strictly greater than the threshold.
+ */
+public final class Calibrator {
+
+    /** Frames scored per model call while calibrating. */
+    static final int BATCH = 256;
+    /** Training frames the latent Gaussian is fitted to at most (evenly spaced over the set). */
+    static final int MAX_LATENT_FRAMES = 50_000;
+
+    private Calibrator() {}
+
+    /** A calibration: the fitted score, its threshold, and model.json's calibration object. */
+    public record Result(AnomalyScore score, double threshold, double[] validationScores, JsonObject json) {}
+
+    /**
+     * Calibrates a model (in eval mode, float32, on the given device).
+     *
+     * @param train the frames the model was trained on (their μ make the latent Gaussian)
+     * @param validation normal frames the model has not seen (their scores set the threshold)
+     * @param scoreName one of {@link AnomalyScore#NAMES}
+     * @param falseAlarmRate the fraction of normal frames allowed above the threshold, in (0, 0.5]
+     */
+    public static Result calibrate(DipVae model, Device device, NormalisedFrames train, NormalisedFrames validation,
+            String scoreName, double falseAlarmRate) {
+        AnomalyScore.checkName(scoreName);
+        if (!(falseAlarmRate > 0 && falseAlarmRate <= 0.5)) {
+            throw new IllegalArgumentException("false-alarm rate must be in (0, 0.5], got " + falseAlarmRate);
+        }
+        int latent = model.getConfig().latentDim();
+        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse())) {
+            NormalisedFrames fitFrames = train;
+            if (train.count() > MAX_LATENT_FRAMES) {
+                int[] idx = new int[MAX_LATENT_FRAMES];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = (int) ((long) i * train.count() / idx.length);
+                }
+                fitFrames = train.select(idx);
+            }
+            FrameScore[] trainScores = scoreAll(scorer, fitFrames);
+            float[] mus = new float[trainScores.length * latent];
+            for (int i = 0; i < trainScores.length; i++) {
+                System.arraycopy(trainScores[i].mu, 0, mus, i * latent, latent);
+            }
+            LatentGaussian gaussian = LatentGaussian.fit(mus, trainScores.length, latent);
+            FrameScore[] valScores = scoreAll(scorer, validation);
+            AnomalyScore score = AnomalyScore.fit(scoreName, gaussian, valScores);
+            double[] values = new double[valScores.length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = score.score(valScores[i].mse, valScores[i].mu);
+            }
+            double threshold = threshold(values, falseAlarmRate);
+            int above = 0;
+            for (double v : values) {
+                above += v > threshold ? 1 : 0;
+            }
+            JsonObject json = new JsonObject();
+            score.writeTo(json);
+            json.addProperty("threshold", threshold);
+            json.addProperty("quantile", 1 - falseAlarmRate);
+            json.addProperty("frames", values.length);
+            json.addProperty("false_alarm_rate", falseAlarmRate);
+            json.addProperty("validation_false_alarm_rate", (double) above / values.length);
+            // the name first and the latents last, for a readable model.json
+            JsonObject ordered = new JsonObject();
+            for (String key : new String[] {"score", "threshold", "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate",
+                "score_scales", "latents"}) {
+                if (json.has(key)) {
+                    ordered.add(key, json.get(key));
+                }
+            }
+            return new Result(score, threshold, values, ordered);
+        }
+    }
+
+    /**
+     * The threshold that leaves at most {@code falseAlarmRate} of the given normal scores strictly above it: the
+     * ⌈(1 − rate)·n⌉-th smallest score ({@link ThresholdRecalibrator#threshold}).
+     */
+    public static double threshold(double[] normalScores, double falseAlarmRate) {
+        return ThresholdRecalibrator.threshold(normalScores, falseAlarmRate);
+    }
+
+    /** Held-out frames the latent recalibrator needs at least. */
+    public static final int MIN_RECALIBRATION_FRAMES = 16;
+
+    /**
+     * A recalibrator for the validation gate that handles every score of {@link AnomalyScore}: mse as
+     * {@link ThresholdRecalibrator#heldOutQuantile()}; for the latent scores the candidate's latent statistics are
+     * refitted, since fine-tuning moves the latents. The held-out frames are split alternately: the Gaussian is
+     * fitted to the μ of one half (its covariance shrunk towards its diagonal by d / (n + d), as n may be small
+     * next to the latent dimensions d), the score scales and the threshold come from the other half, so the
+     * threshold is not set on the frames the Gaussian was fitted to.
+     *
+     * @throws IllegalArgumentException (from the returned recalibrator) with fewer than
+     *     {@value #MIN_RECALIBRATION_FRAMES} held-out frames for a latent score, or an unknown score
+     */
+    public static ThresholdRecalibrator recalibrator() {
+        return (serving, heldOut, rate) -> {
+            JsonElement s = serving.get("score");
+            String name = s == null || s.isJsonNull() ? AnomalyScore.MSE : s.getAsString();
+            if (!AnomalyScore.needsCalibration(name)) {
+                return ThresholdRecalibrator.heldOutQuantile().recalibrate(serving, heldOut, rate);
+            }
+            if (heldOut.length < MIN_RECALIBRATION_FRAMES) {
+                throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
+                        + " held-out frames to refit its latent statistics, got " + heldOut.length);
+            }
+            int latent = heldOut[0].mu.length;
+            int fitCount = (heldOut.length + 1) / 2;
+            float[] mus = new float[fitCount * latent];
+            FrameScore[] rest = new FrameScore[heldOut.length / 2];
+            for (int i = 0; i < heldOut.length; i++) {
+                if (i % 2 == 0) {
+                    System.arraycopy(heldOut[i].mu, 0, mus, (i / 2) * latent, latent);
+                } else {
+                    rest[i / 2] = heldOut[i];
+                }
+            }
+            LatentGaussian gaussian = LatentGaussian.fit(mus, fitCount, latent, (double) latent / (fitCount + latent));
+            AnomalyScore score = AnomalyScore.fit(name, gaussian, rest);
+            double[] values = new double[rest.length];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = score.score(rest[i].mse, rest[i].mu);
+            }
+            JsonObject c = serving.deepCopy();
+            score.writeTo(c);
+            c.addProperty("threshold", threshold(values, rate));
+            c.addProperty("quantile", 1 - rate);
+            c.addProperty("frames", values.length);
+            c.addProperty("false_alarm_rate", rate);
+            c.remove("validation_false_alarm_rate");
+            return c;
+        };
+    }
+
+    /** Scores every frame of a set, {@value #BATCH} at a time. */
+    public static FrameScore[] scoreAll(BatchScorer scorer, NormalisedFrames frames) {
+        int fv = frames.frameValues();
+        FrameScore[] out = new FrameScore[frames.count()];
+        float[] batch = new float[Math.min(BATCH, Math.max(1, frames.count())) * fv];
+        for (int from = 0; from < frames.count(); from += BATCH) {
+            int n = Math.min(BATCH, frames.count() - from);
+            System.arraycopy(frames.values(), from * fv, batch, 0, n * fv);
+            System.arraycopy(scorer.score(batch, n), 0, out, from, n);
+        }
+        return out;
+    }
+}
