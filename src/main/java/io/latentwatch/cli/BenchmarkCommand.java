@@ -8,13 +8,18 @@ import picocli.CommandLine.Command;
         name = "benchmark",
         mixinStandardHelpOptions = true,
         description = "Prints measured figures; each compares against a baseline measured in the same run.",
-        subcommands = {BenchmarkModelCommand.class, BenchmarkPrecisionCommand.class, BenchmarkQualityCommand.class})
+        subcommands = {
+            BenchmarkModelCommand.class,
+            BenchmarkPrecisionCommand.class,
+            BenchmarkQualityCommand.class,
+            BenchmarkPipelineCommand.class
+        })
 final class BenchmarkCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (model, precision, quality)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (model, precision, quality or pipeline)");
     }
 }

@@ -13,13 +13,16 @@ import picocli.CommandLine.Command;
         version = "latentwatch 0.1.0",
         description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
         subcommands = {
+            DemoCommand.class,
             TrainCommand.class,
             EvaluateCommand.class,
             ImportPytorchCommand.class,
             ScoreImagesCommand.class,
-            BenchmarkCommand.class,
+            RunCommand.class,
+            ProduceCommand.class,
             BrokerCommand.class,
-            ModelsCommand.class
+            ModelsCommand.class,
+            BenchmarkCommand.class
         })
 public final class LatentwatchCommand implements Runnable {
 

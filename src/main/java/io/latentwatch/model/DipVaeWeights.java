@@ -1,8 +1,8 @@
 package io.latentwatch.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import io.latentwatch.model.SafeTensors.Tensor;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -79,11 +79,27 @@ public final class DipVaeWeights {
             throw new ModelFormatException(
                     what + " has tensors this config does not use: " + unexpected + " (config " + model.getConfig() + ")");
         }
-        params.forEach((name, p) -> p.getArray().set(FloatBuffer.wrap(values.get(name))));
+        params.forEach((name, p) -> replaceValues(p.getArray(), values.get(name)));
         norms.forEach(
                 (path, bn) -> {
                     Tensor t = tensors.get(path + NUM_BATCHES_TRACKED);
                     bn.setNumBatchesTracked(t == null ? 0 : t.longScalar());
                 });
+    }
+
+    /**
+     * Puts values into an array in engine-owned memory. NDArray.set(Buffer) would make the PyTorch tensor alias a
+     * Java direct buffer that only the array's Java wrapper keeps alive; tensors derived from a parameter (views
+     * that autograd saves) must not depend on that.
+     */
+    private static void replaceValues(NDArray target, float[] values) {
+        boolean requiresGradient = target.hasGradient();
+        try (NDArray staged = target.getManager().create(values, target.getShape())) {
+            NDArray owned = staged.duplicate(); // a copy into memory the engine allocated
+            target.intern(owned);
+        }
+        if (requiresGradient) {
+            target.setRequiresGradient(true);
+        }
     }
 }

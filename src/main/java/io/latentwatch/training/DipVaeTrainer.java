@@ -73,8 +73,10 @@ public final class DipVaeTrainer {
         }
         DipVaeConfig c = model.getConfig();
         try (NDManager scope = manager.newSubManager()) {
+            // duplicate(): autograd keeps the input until backward; give it engine-owned memory rather than the
+            // Java direct buffer that create() aliases on the CPU
             NDArray x = scope.create(FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
-                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize()));
+                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize())).duplicate();
             float[] values;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList out = model.forward(new ParameterStore(scope, false), new NDList(x), true);

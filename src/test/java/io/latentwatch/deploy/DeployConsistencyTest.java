@@ -109,6 +109,9 @@ class DeployConsistencyTest {
             assertTrue(Pattern.compile("(\\s|--topic )" + Pattern.quote(t) + "(\\s|;|$)").matcher(topicsScript).find(),
                     "docker-compose.yml's topics service does not create " + t);
         }
+        // the scoring job reads and writes four of them; model-updates belongs to the fine-tuning side, not wired yet
+        Set<String> jobTopics = new TreeSet<>(TOPICS);
+        jobTopics.remove("model-updates");
         for (List<String> args : List.of(jobArgs(), submitJobArgs())) {
             Set<String> used = new TreeSet<>();
             for (int i = 0; i + 1 < args.size(); i++) {
@@ -116,7 +119,7 @@ class DeployConsistencyTest {
                     used.add(args.get(i + 1));
                 }
             }
-            assertEquals(new TreeSet<>(TOPICS), used, "topics in the job's arguments " + args);
+            assertEquals(jobTopics, used, "topics in the job's arguments " + args);
         }
     }
 

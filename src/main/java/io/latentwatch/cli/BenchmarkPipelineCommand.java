@@ -1,0 +1,297 @@
+package io.latentwatch.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
+import com.google.gson.JsonParser;
+import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.EmbeddedKafka;
+import io.latentwatch.pipeline.FrameProducer;
+import io.latentwatch.pipeline.KafkaClientConfig;
+import io.latentwatch.pipeline.ScoringJob;
+import io.latentwatch.pipeline.ScoringJobOptions;
+import io.latentwatch.scoring.BatchScorer;
+import io.latentwatch.scoring.ModelBenchmark;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** latentwatch benchmark pipeline */
+@Command(
+        name = "pipeline",
+        mixinStandardHelpOptions = true,
+        description = {
+            "End-to-end frames/s of the scoring job through a real Kafka broker and a local Flink (frames topic pre-filled with",
+            "PNG camera frames, exactly-once sinks, parallelism 1) at several max batch sizes, next to the raw model rate",
+            "(BatchScorer on the same frames, already decoded) measured in the same run; then the latency from capture to the",
+            "latents record at half the best end-to-end rate (at-least-once sinks, so records are visible when written)."
+        })
+final class BenchmarkPipelineCommand implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", description = "model directory (default: PyTorch-VAE's default config, 3x64x64, latent 128, random weights)")
+    Path model;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,32", description = "max batch sizes (default: ${DEFAULT-VALUE})")
+    int[] batchSizes;
+
+    @Option(names = "--frames", defaultValue = "1500", description = "frames per end-to-end run (default: ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "measuring time of each raw model rate (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--latency-seconds", defaultValue = "15", description = "length of the latency run; 0 skips it (default: ${DEFAULT-VALUE})")
+    double latencySeconds;
+
+    @Option(names = "--max-batch-delay", defaultValue = "20ms", converter = DurationConverter.class,
+            description = "max batch delay of the latency run (default: ${DEFAULT-VALUE})")
+    Duration maxBatchDelay;
+
+    @Option(names = "--json", description = "also write every row as a JSON line to this file")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        for (int b : batchSizes) {
+            if (b < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--batch-sizes must be positive, got " + b);
+            }
+        }
+        if (frames < 10 || seconds <= 0 || latencySeconds < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must be at least 10, --seconds positive, --latency-seconds >= 0");
+        }
+        PrintWriter out = LatentwatchCommand.out(spec);
+        Gson gson = new Gson();
+        Path tmp = Files.createTempDirectory("latentwatch-bench-pipeline-");
+        try (Writer jsonSink = json == null ? null : Files.newBufferedWriter(json, StandardCharsets.UTF_8)) {
+            Path modelDir = model;
+            if (modelDir == null) {
+                modelDir = tmp.resolve("model");
+                DipVaeConfig c = DipVaeConfig.defaults();
+                Engine.getInstance().setRandomSeed(1);
+                try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                    ModelDirectory.write(modelDir, new DipVae(c).initialize(m), ModelMetadata.initial(c, null));
+                }
+            }
+            DipVaeConfig config = ModelDirectory.readMetadata(modelDir).config();
+            SyntheticCamera camera = SyntheticCamera.builder().seed(5).imageSize(config.imageSize()).channels(config.inChannels())
+                    .anomalyRate(0.05).build();
+            int distinct = 200;
+            List<CameraFrame> shots = new ArrayList<>();
+            List<byte[]> pngs = new ArrayList<>();
+            for (int i = 0; i < distinct; i++) {
+                shots.add(camera.frame(i));
+                pngs.add(shots.get(i).encodePng());
+            }
+            out.printf("# %s%n# model %s, %.4f GFLOP per frame; frames %dx%d %s PNG, about %d bytes each%n",
+                    ModelBenchmark.environment(Device.cpu()), config, config.flopsPerFrame() / 1e9, config.imageSize(), config.imageSize(),
+                    config.inChannels() == 1 ? "gray" : "RGB", pngs.stream().mapToInt(b -> b.length).sum() / distinct);
+            out.flush();
+
+            // the raw model rate: BatchScorer alone on decoded frames, in this JVM, before anything else runs
+            Map<Integer, Double> raw = new LinkedHashMap<>();
+            try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                ModelDirectory.Loaded loaded = ModelDirectory.read(modelDir, m);
+                try (BatchScorer scorer = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, "mse")) {
+                    for (int b : batchSizes) {
+                        float[] pixels = new float[b * config.frameValues()];
+                        for (int i = 0; i < b; i++) {
+                            System.arraycopy(shots.get(i % distinct).normalise(config.inChannels(), config.imageSize()), 0, pixels,
+                                    i * config.frameValues(), config.frameValues());
+                        }
+                        scorer.score(pixels, b); // warm-up
+                        long n = 0;
+                        long t0 = System.nanoTime();
+                        while (System.nanoTime() - t0 < seconds * 1e9) {
+                            scorer.score(pixels, b);
+                            n += b;
+                        }
+                        raw.put(b, n / ((System.nanoTime() - t0) / 1e9));
+                    }
+                }
+            }
+
+            try (EmbeddedKafka kafka = EmbeddedKafka.builder().partitions(1).start()) {
+                KafkaClientConfig client = KafkaClientConfig.of(kafka.clientProperties());
+                kafka.createTopics("bench-frames");
+                FrameProducer.send(client, "bench-frames", i -> {
+                    String source = "cam-" + (i % 4);
+                    return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
+                }, 0, frames, null, () -> false, s -> { });
+
+                double best = 0;
+                int bestBatch = batchSizes[0];
+                for (int b : batchSizes) {
+                    String latents = "bench-latents-" + b;
+                    kafka.createTopics(latents, "bench-alerts-" + b, "bench-dlq-" + b);
+                    ScoringJob job = job(modelDir, client, b, Duration.ofMillis(50), "exactly-once", b)
+                            .optStoppingOffsets(OffsetsInitializer.latest()).build();
+                    long t0 = System.nanoTime();
+                    runToEnd(job);
+                    double wall = (System.nanoTime() - t0) / 1e9;
+                    List<Long> times = new ArrayList<>();
+                    read(client, latents, frames, Duration.ofSeconds(60), (r, now) -> times.add(r.timestamp()));
+                    Collections.sort(times);
+                    double rate = times.size() < 2 ? 0 : (times.size() - 1) / ((times.get(times.size() - 1) - times.get(0)) / 1e3);
+                    if (rate > best) {
+                        best = rate;
+                        bestBatch = b;
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("figure", "end-to-end");
+                    row.put("max_batch_size", b);
+                    row.put("frames", times.size());
+                    row.put("e2e_frames_per_s", round(rate));
+                    row.put("raw_model_frames_per_s", round(raw.get(b)));
+                    row.put("e2e_over_raw", round(rate / raw.get(b)));
+                    row.put("job_wall_s_incl_startup", round(wall));
+                    BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                }
+
+                if (latencySeconds > 0 && best > 0) {
+                    double rate = best / 2;
+                    kafka.createTopics("lat-frames", "lat-latents", "lat-alerts", "lat-dlq");
+                    ScoringJob job = job(modelDir, client, bestBatch, maxBatchDelay, "at-least-once", "lat").build();
+                    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+                    env.setParallelism(1);
+                    JobClient jobClient = job.start(env);
+                    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+                    AtomicBoolean stop = new AtomicBoolean();
+                    long warmUpEnd = System.currentTimeMillis() + 5000 + (long) (2000);
+                    Thread reader = new Thread(() -> read(client, "lat-latents", Long.MAX_VALUE, null, (r, now) -> {
+                        long captured = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
+                                .getAsJsonObject().get("captured_at").getAsLong();
+                        if (captured >= warmUpEnd) {
+                            latencies.add(now - captured);
+                        }
+                    }, stop), "bench-latency-reader");
+                    reader.start();
+                    Thread.sleep(5000); // the job starts and loads the model
+                    long sent = FrameProducer.send(client, "lat-frames", i -> {
+                        String source = "cam-" + (i % 4);
+                        return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
+                    }, rate, 0, Duration.ofMillis((long) (latencySeconds * 1000)), () -> false, s -> { });
+                    Thread.sleep(3000);
+                    stop.set(true);
+                    reader.join(10_000);
+                    jobClient.cancel().get(30, TimeUnit.SECONDS);
+                    List<Long> sorted = new ArrayList<>(latencies);
+                    Collections.sort(sorted);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("figure", "latency");
+                    row.put("max_batch_size", bestBatch);
+                    row.put("max_batch_delay_ms", maxBatchDelay.toMillis());
+                    row.put("rate_frames_per_s", round(rate));
+                    row.put("frames_sent", sent);
+                    row.put("frames_measured", sorted.size());
+                    row.put("p50_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.5));
+                    row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.99));
+                    row.put("delivery", "at-least-once");
+                    BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                }
+            }
+        } finally {
+            Utils.delete(tmp.toFile());
+        }
+        return 0;
+    }
+
+    private static ScoringJob.Builder job(Path modelDir, KafkaClientConfig client, int batch, Duration delay, String delivery, Object suffix) {
+        String s = String.valueOf(suffix);
+        boolean latency = "lat".equals(s);
+        Configuration conf = new Configuration();
+        conf.set(ScoringJobOptions.MODEL_PATH, modelDir.toString());
+        conf.set(ScoringJobOptions.DEVICE, "cpu");
+        conf.set(ScoringJobOptions.THRESHOLD, 1e9);
+        conf.set(ScoringJobOptions.FRAMES_TOPIC, latency ? "lat-frames" : "bench-frames");
+        conf.set(ScoringJobOptions.LATENTS_TOPIC, latency ? "lat-latents" : "bench-latents-" + s);
+        conf.set(ScoringJobOptions.ALERTS_TOPIC, latency ? "lat-alerts" : "bench-alerts-" + s);
+        conf.set(ScoringJobOptions.DLQ_TOPIC, latency ? "lat-dlq" : "bench-dlq-" + s);
+        conf.set(ScoringJobOptions.GROUP_ID, "bench-" + s);
+        conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "bench-" + s);
+        conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);
+        conf.set(ScoringJobOptions.MAX_BATCH_SIZE, batch);
+        conf.set(ScoringJobOptions.MAX_BATCH_DELAY, delay);
+        conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, "at-least-once".equals(delivery)
+                ? ScoringJobOptions.Delivery.AT_LEAST_ONCE : ScoringJobOptions.Delivery.EXACTLY_ONCE);
+        return ScoringJob.builder().setConfiguration(conf).optKafkaClientConfig(client);
+    }
+
+    private static void runToEnd(ScoringJob job) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        job.start(env).getJobExecutionResult().get(30, TimeUnit.MINUTES);
+    }
+
+    private interface RecordSink {
+        void accept(ConsumerRecord<byte[], byte[]> record, long receivedAt);
+    }
+
+    private static void read(KafkaClientConfig client, String topic, long expected, Duration timeout, RecordSink sink) {
+        read(client, topic, expected, timeout, sink, new AtomicBoolean());
+    }
+
+    /** Reads a topic (read_committed) from its start until {@code expected} records, the timeout, or stop. */
+    private static void read(KafkaClientConfig client, String topic, long expected, Duration timeout, RecordSink sink, AtomicBoolean stop) {
+        Map<String, Object> p = client.toMap();
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long n = 0;
+            long end = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+            while (n < expected && System.nanoTime() < end && !stop.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    sink.accept(r, System.currentTimeMillis());
+                    n++;
+                }
+            }
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    static String format(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+}

@@ -1,0 +1,233 @@
+package io.latentwatch.pipeline;
+
+import io.latentwatch.frames.Frame;
+import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.pipeline.ScoringJobOptions.ChannelPolicy;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Decodes and validates the frames topic's records: a good record becomes a {@link Frame} (pixels normalised for
+ * the model), a bad one a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output, with the reason and the stage
+ * that refused it. A record is refused when
+ *
+ * <ul>
+ *   <li>it has no key (the key is the source id) or a captured-at header that is not epoch milliseconds (validate);
+ *   <li>its value is larger than the byte limit (validate, before decoding);
+ *   <li>its value is empty or not an image that ImageIO reads, or is truncated (decode);
+ *   <li>its image is wider or taller than the side limit, read from the header before any pixel (validate);
+ *   <li>its image's colour channels are neither 1 nor 3, or, under {@link ChannelPolicy#EXACT}, not the model's
+ *       (validate).
+ * </ul>
+ *
+ * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters).
+ */
+public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The side output of refused records. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    public static final String FRAME_ID_HEADER = "frame-id";
+    public static final String CAPTURED_AT_HEADER = "captured-at";
+
+    private final int channels;
+    private final int imageSize;
+    private final long maxBytes;
+    private final int maxSide;
+    private final ChannelPolicy channelPolicy;
+
+    private transient Counter framesIn;
+    private transient Counter deadLettered;
+
+    /**
+     * @param channels the model's in_channels (1 or 3)
+     * @param imageSize the model's image_size
+     * @param maxBytes larger values are refused unread
+     * @param maxSide wider or taller images are refused undecoded
+     * @param channelPolicy how image channels must match the model's
+     */
+    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, ChannelPolicy channelPolicy) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        if (maxBytes < 1 || maxSide < 1 || imageSize < 1) {
+            throw new IllegalArgumentException("max bytes, max side and image size must be positive, got " + maxBytes + ", " + maxSide + ", " + imageSize);
+        }
+        this.channels = channels;
+        this.imageSize = imageSize;
+        this.maxBytes = maxBytes;
+        this.maxSide = maxSide;
+        this.channelPolicy = channelPolicy;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("latentwatch");
+        framesIn = metrics.counter("framesIn");
+        deadLettered = metrics.counter("framesDeadLettered");
+        ImageIO.setUseCache(false); // decode in memory, never through temporary files
+    }
+
+    @Override
+    public void processElement(RawFrame raw, Context ctx, Collector<Frame> out) {
+        framesIn.inc();
+        try {
+            out.collect(decode(raw));
+        } catch (Refused r) {
+            deadLettered.inc();
+            ctx.output(DEAD_LETTERS, new DeadLetter(raw, r.stage, r.getMessage()));
+        }
+    }
+
+    /**
+     * The frame in a record.
+     *
+     * @throws Refused with the stage and the reason
+     */
+    Frame decode(RawFrame raw) throws Refused {
+        if (raw.key == null || raw.key.length == 0) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "no key: the key must be the source id");
+        }
+        String source = raw.keyString();
+        long capturedAt = capturedAt(raw);
+        byte[] frameIdHeader = raw.header(FRAME_ID_HEADER);
+        String frameId = frameIdHeader == null || frameIdHeader.length == 0 ? raw.position() : new String(frameIdHeader, StandardCharsets.UTF_8);
+        byte[] value = raw.value;
+        if (value != null && value.length > maxBytes) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
+                    + " (" + ScoringJobOptions.MAX_FRAME_BYTES.key() + ")");
+        }
+        BufferedImage image = read(value);
+        int components = image.getColorModel().getNumColorComponents();
+        if (components != 1 && components != 3) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channels, expected 1 or 3");
+        }
+        if (channelPolicy == ChannelPolicy.EXACT && components != channels) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channel"
+                    + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + ScoringJobOptions.CHANNEL_POLICY.key() + "=exact)");
+        }
+        float[] pixels = new float[channels * imageSize * imageSize];
+        if (!normaliseRaster(image, channels, imageSize, pixels)) {
+            ImageFrames.normalise(image, channels, imageSize, pixels, 0);
+        }
+        return new Frame(source, frameId, capturedAt, pixels);
+    }
+
+    /**
+     * What {@link ImageFrames#normalise} computes, value for value, read from the raster in bulk instead of pixel by
+     * pixel through the colour model: for images of the model's size with 8-bit gray or (s)RGB samples, which is what
+     * PNG and JPEG frames decode to. Returns false, having written nothing, for any other image.
+     */
+    static boolean normaliseRaster(BufferedImage image, int channels, int size, float[] out) {
+        if (image.getWidth() != size || image.getHeight() != size) {
+            return false;
+        }
+        java.awt.image.ColorModel cm = image.getColorModel();
+        if (!(cm instanceof java.awt.image.ComponentColorModel) || cm.isAlphaPremultiplied()
+                || cm.getTransferType() != java.awt.image.DataBuffer.TYPE_BYTE) {
+            return false;
+        }
+        int components = cm.getNumColorComponents();
+        java.awt.color.ColorSpace cs = cm.getColorSpace();
+        boolean gray = components == 1 && cs.getType() == java.awt.color.ColorSpace.TYPE_GRAY && cm.getPixelSize() == 8;
+        boolean rgb = components == 3 && cs.isCS_sRGB() && cm.getComponentSize(0) == 8;
+        if (!gray && !rgb) {
+            return false;
+        }
+        int bands = image.getRaster().getNumBands();
+        int[] samples = image.getRaster().getPixels(0, 0, size, size, (int[]) null);
+        int plane = size * size;
+        for (int p = 0; p < plane; p++) {
+            int o = p * bands;
+            if (gray) {
+                float v = samples[o];
+                for (int c = 0; c < channels; c++) {
+                    out[c * plane + p] = v / 255f * 2f - 1f;
+                }
+            } else {
+                float r = samples[o];
+                float g = samples[o + 1];
+                float b = samples[o + 2];
+                if (channels == 1) {
+                    float luma = 0.299f * r + 0.587f * g + 0.114f * b;
+                    out[p] = luma / 255f * 2f - 1f;
+                } else {
+                    out[p] = r / 255f * 2f - 1f;
+                    out[plane + p] = g / 255f * 2f - 1f;
+                    out[2 * plane + p] = b / 255f * 2f - 1f;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static long capturedAt(RawFrame raw) throws Refused {
+        byte[] header = raw.header(CAPTURED_AT_HEADER);
+        if (header == null) {
+            return raw.timestamp >= 0 ? raw.timestamp : System.currentTimeMillis();
+        }
+        String text = new String(header, StandardCharsets.UTF_8).trim();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "captured-at header is not epoch milliseconds: '" + shown + "'");
+        }
+    }
+
+    /** Reads the image, checking its size from the header before decoding any pixel. */
+    private BufferedImage read(byte[] value) throws Refused {
+        if (value == null || value.length == 0) {
+            throw new Refused(DeadLetter.STAGE_DECODE, "empty image (0 bytes)");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(value))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new Refused(DeadLetter.STAGE_DECODE, "not an image in a format ImageIO reads (PNG, JPEG, BMP, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w > maxSide || h > maxSide) {
+                    throw new Refused(DeadLetter.STAGE_VALIDATE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
+                            + " per side (" + ScoringJobOptions.MAX_FRAME_SIDE.key() + ")");
+                }
+                if (w < 1 || h < 1) {
+                    throw new Refused(DeadLetter.STAGE_DECODE, "image has no pixels (" + w + "x" + h + ")");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new Refused(DeadLetter.STAGE_DECODE, "undecodable image: " + e.getMessage());
+        }
+    }
+
+    /** Why a record cannot be scored, and at which stage. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String stage;
+
+        Refused(String stage, String reason) {
+            super(reason, null, false, false);
+            this.stage = stage;
+        }
+    }
+}

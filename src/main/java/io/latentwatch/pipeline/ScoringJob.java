@@ -1,0 +1,475 @@
+package io.latentwatch.pipeline;
+
+import io.latentwatch.frames.Frame;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.ScoringJobOptions.Delivery;
+import io.latentwatch.scoring.Alert;
+import io.latentwatch.scoring.FrameBatch;
+import io.latentwatch.scoring.MicroBatchOperator;
+import io.latentwatch.scoring.ScoredBatch;
+import io.latentwatch.scoring.ScoredFrame;
+import io.latentwatch.scoring.ScoringFunction;
+import io.latentwatch.scoring.ThresholdFunction;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import com.google.gson.JsonElement;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The streaming scoring job of DESIGN.md's diagram:
+ *
+ * <pre>
+ * KafkaSource(frames) → decode + validate ─► micro-batcher → DIP-VAE scorer → unbatch → keyBy(source) → threshold ─► KafkaSink(latents)
+ *                            └ dead letters ─► KafkaSink(frames-dlq)                                       └ alerts ─► KafkaSink(alerts)
+ * </pre>
+ *
+ * Built from {@link ScoringJobOptions} with {@link #builder()}; {@link #attach(StreamExecutionEnvironment)} adds the
+ * operators (each with a name and a stable uid) and turns checkpointing on. Decoder, batcher and scorer run chained
+ * at the scoring parallelism; only the threshold step is keyed.
+ *
+ * <p>{@link #main(String[])} runs it, so the same class works under {@code flink run -c
+ * io.latentwatch.pipeline.ScoringJob latentwatch.jar --latentwatch.model.path /models/m ...} and locally.
+ */
+public final class ScoringJob {
+
+    /** The job's name in Flink. */
+    public static final String NAME = "latentwatch scoring";
+
+    // stable operator ids: state and its mapping survive changes of the topology around them
+    public static final String UID_SOURCE = "latentwatch-frames-source";
+    public static final String UID_DECODE = "latentwatch-decode-validate";
+    public static final String UID_BATCH = "latentwatch-micro-batcher";
+    public static final String UID_SCORE = "latentwatch-scorer";
+    public static final String UID_UNBATCH = "latentwatch-unbatch";
+    public static final String UID_THRESHOLD = "latentwatch-threshold";
+    public static final String UID_LATENTS_SINK = "latentwatch-latents-sink";
+    public static final String UID_ALERTS_SINK = "latentwatch-alerts-sink";
+    public static final String UID_DLQ_SINK = "latentwatch-dlq-sink";
+
+    /** Kafka's broker-side cap on transaction timeouts is 15 min by default; the sinks stay below it. */
+    static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PRECISION = Pattern.compile("fp32|float32|fp16|float16", Pattern.CASE_INSENSITIVE);
+
+    private final Configuration options;
+    private final KafkaClientConfig kafka;
+    private final Path modelPath;
+    private final ModelMetadata model;
+    private final double baseThreshold;
+    private final UnaryOperator<DataStream<ScoredFrame>> afterScoring;
+    private final OffsetsInitializer stoppingOffsets;
+
+    private ScoringJob(Builder b, KafkaClientConfig kafka, Path modelPath, ModelMetadata model, double baseThreshold) {
+        this.options = new Configuration(b.options);
+        this.kafka = kafka;
+        this.modelPath = modelPath;
+        this.model = model;
+        this.baseThreshold = baseThreshold;
+        this.afterScoring = b.afterScoring;
+        this.stoppingOffsets = b.stoppingOffsets;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a job; {@link #build()} checks them and reads the model's model.json. */
+    public static final class Builder {
+        private Configuration options = new Configuration();
+        private KafkaClientConfig kafka;
+        private UnaryOperator<DataStream<ScoredFrame>> afterScoring = UnaryOperator.identity();
+        private OffsetsInitializer stoppingOffsets;
+
+        private Builder() {}
+
+        /** The job's {@link ScoringJobOptions} (other keys are ignored). */
+        public Builder setConfiguration(Configuration options) {
+            this.options = new Configuration(options);
+            return this;
+        }
+
+        /** Sets one option. */
+        public <T> Builder set(org.apache.flink.configuration.ConfigOption<T> option, T value) {
+            options.set(option, value);
+            return this;
+        }
+
+        /**
+         * Kafka client settings to use instead of those that the options name ({@link
+         * ScoringJobOptions#BOOTSTRAP_SERVERS} and {@link ScoringJobOptions#KAFKA_PROPERTIES_FILE}).
+         */
+        public Builder optKafkaClientConfig(KafkaClientConfig kafka) {
+            this.kafka = kafka;
+            return this;
+        }
+
+        /**
+         * Makes the frames source bounded: it stops at these offsets and the job finishes once everything before
+         * them is scored and committed (benchmarks, tests).
+         */
+        public Builder optStoppingOffsets(OffsetsInitializer stoppingOffsets) {
+            this.stoppingOffsets = stoppingOffsets;
+            return this;
+        }
+
+        /** Inserts operators between the scorer and the threshold step (tests inject failures there). */
+        Builder optAfterScoring(UnaryOperator<DataStream<ScoredFrame>> afterScoring) {
+            this.afterScoring = afterScoring;
+            return this;
+        }
+
+        /**
+         * Checks the settings and reads the model's model.json (the weights are read by each scorer in open()).
+         *
+         * @throws IllegalArgumentException naming the option and the rule it breaks, or both sides of a conflict
+         * @throws IOException if the model's model.json or the Kafka properties file cannot be read
+         */
+        public ScoringJob build() throws IOException {
+            Configuration o = options;
+            String path = o.get(ScoringJobOptions.MODEL_PATH);
+            check(path != null && !path.isBlank(), "%s is required (a model directory)", ScoringJobOptions.MODEL_PATH.key());
+            Path modelPath = Paths.get(path);
+            ModelMetadata model = ModelDirectory.readMetadata(modelPath);
+
+            KafkaClientConfig k = kafka;
+            if (k == null) {
+                String file = o.get(ScoringJobOptions.KAFKA_PROPERTIES_FILE);
+                k = KafkaClientConfig.of(o.get(ScoringJobOptions.BOOTSTRAP_SERVERS), file == null ? null : Paths.get(file));
+            }
+
+            Set<String> topics = new LinkedHashSet<>();
+            for (var topic : List.of(ScoringJobOptions.FRAMES_TOPIC, ScoringJobOptions.LATENTS_TOPIC, ScoringJobOptions.ALERTS_TOPIC, ScoringJobOptions.DLQ_TOPIC)) {
+                String name = o.get(topic);
+                try {
+                    EmbeddedKafka.checkTopicName(name);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(topic.key() + ": " + e.getMessage(), e);
+                }
+                check(topics.add(name), "%s is %s, which another latentwatch.topics.* option names too; each topic must differ", topic.key(), name);
+            }
+
+            check(o.get(ScoringJobOptions.MAX_BATCH_SIZE) >= 1, "%s must be at least 1, got %s",
+                    ScoringJobOptions.MAX_BATCH_SIZE.key(), o.get(ScoringJobOptions.MAX_BATCH_SIZE));
+            check(!o.get(ScoringJobOptions.MAX_BATCH_DELAY).isNegative(), "%s must not be negative, got %s",
+                    ScoringJobOptions.MAX_BATCH_DELAY.key(), o.get(ScoringJobOptions.MAX_BATCH_DELAY));
+            check(o.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes() >= 1, "%s must be positive", ScoringJobOptions.MAX_FRAME_BYTES.key());
+            check(o.get(ScoringJobOptions.MAX_FRAME_SIDE) >= 1, "%s must be positive, got %s",
+                    ScoringJobOptions.MAX_FRAME_SIDE.key(), o.get(ScoringJobOptions.MAX_FRAME_SIDE));
+            o.getOptional(ScoringJobOptions.SCORING_PARALLELISM).ifPresent(p ->
+                    check(p >= 1, "%s must be at least 1, got %s", ScoringJobOptions.SCORING_PARALLELISM.key(), p));
+            String device = o.get(ScoringJobOptions.DEVICE);
+            check(DEVICE.matcher(device.trim()).matches(), "%s must be auto, cpu, gpu or gpu:N, got %s", ScoringJobOptions.DEVICE.key(), device);
+            String precision = o.get(ScoringJobOptions.PRECISION);
+            check(PRECISION.matcher(precision.trim()).matches(), "%s must be fp32 or fp16, got %s", ScoringJobOptions.PRECISION.key(), precision);
+
+            Duration interval = o.get(ScoringJobOptions.CHECKPOINT_INTERVAL);
+            check(!interval.isNegative(), "%s must not be negative, got %s", ScoringJobOptions.CHECKPOINT_INTERVAL.key(), interval);
+            Delivery delivery = o.get(ScoringJobOptions.DELIVERY_GUARANTEE);
+            check(!(interval.isZero() && delivery == Delivery.EXACTLY_ONCE),
+                    "%s=0 turns checkpointing off, but %s=exactly_once commits its transactions on checkpoints; turn one of them around",
+                    ScoringJobOptions.CHECKPOINT_INTERVAL.key(), ScoringJobOptions.DELIVERY_GUARANTEE.key());
+            check(interval.compareTo(TRANSACTION_TIMEOUT) < 0, "%s must be below the sinks' transaction timeout of %s, got %s",
+                    ScoringJobOptions.CHECKPOINT_INTERVAL.key(), TRANSACTION_TIMEOUT, interval);
+            String prefix = o.get(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX);
+            check(prefix != null && !prefix.isBlank(), "%s must not be blank", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key());
+
+            double base = o.getOptional(ScoringJobOptions.THRESHOLD).orElse(model.threshold());
+            o.getOptional(ScoringJobOptions.THRESHOLD).ifPresent(t ->
+                    check(t > 0 && Double.isFinite(t), "%s must be finite and positive, got %s", ScoringJobOptions.THRESHOLD.key(), t));
+            check(Double.isFinite(base) || o.get(ScoringJobOptions.ADAPTIVE_THRESHOLD),
+                    "model %s has no calibrated threshold: set %s, or turn on %s", modelPath,
+                    ScoringJobOptions.THRESHOLD.key(), ScoringJobOptions.ADAPTIVE_THRESHOLD.key());
+            ScoringJob job = new ScoringJob(this, k, modelPath, model, base);
+            job.thresholdFunction(); // checks the adaptation settings
+            return job;
+        }
+    }
+
+    /** The model's metadata as read when the job was built. */
+    public ModelMetadata model() {
+        return model;
+    }
+
+    /** The threshold every source starts from (NaN: none, adaptive warm-up only). */
+    public double baseThreshold() {
+        return baseThreshold;
+    }
+
+    /** The Kafka client settings every source, sink and admin client of the job gets. */
+    public KafkaClientConfig kafka() {
+        return kafka;
+    }
+
+    /** The frames, latents, alerts and dead-letter topics. */
+    public List<String> topics() {
+        return List.of(options.get(ScoringJobOptions.FRAMES_TOPIC), options.get(ScoringJobOptions.LATENTS_TOPIC),
+                options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.DLQ_TOPIC));
+    }
+
+    /** The job's options with their effective values (defaults included), one {@code key=value} each. */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        for (var option : ScoringJobOptions.all()) {
+            Object value = options.getOptional(option).isPresent() ? options.get(option) : option.hasDefaultValue() ? option.defaultValue() : null;
+            if (value != null) {
+                lines.add(option.key() + "=" + value);
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * Adds the job's operators to an environment and turns checkpointing on (unless the interval is 0).
+     *
+     * @return the judged frames stream (what the latents sink writes), for callers that add more
+     */
+    public DataStream<ScoredFrame> attach(StreamExecutionEnvironment env) {
+        Duration interval = options.get(ScoringJobOptions.CHECKPOINT_INTERVAL);
+        if (!interval.isZero()) {
+            env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        }
+        int parallelism = options.getOptional(ScoringJobOptions.SCORING_PARALLELISM).orElse(env.getParallelism());
+        DipVaeConfig config = model.config();
+
+        SingleOutputStreamOperator<RawFrame> raw = env.fromSource(source(), WatermarkStrategy.noWatermarks(), "frames source")
+                .uid(UID_SOURCE)
+                .setParallelism(parallelism);
+        SingleOutputStreamOperator<Frame> frames = raw.process(new FrameDecoder(config.inChannels(), config.imageSize(),
+                        options.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes(), options.get(ScoringJobOptions.MAX_FRAME_SIDE),
+                        options.get(ScoringJobOptions.CHANNEL_POLICY)))
+                .name("decode + validate")
+                .uid(UID_DECODE)
+                .setParallelism(parallelism);
+        SingleOutputStreamOperator<FrameBatch> batches = frames.transform("micro-batcher", TypeInformation.of(FrameBatch.class),
+                        new MicroBatchOperator(options.get(ScoringJobOptions.MAX_BATCH_SIZE), options.get(ScoringJobOptions.MAX_BATCH_DELAY)))
+                .uid(UID_BATCH)
+                .setParallelism(parallelism);
+        SingleOutputStreamOperator<ScoredBatch> scored = batches.map(new ScoringFunction(modelPath.toString(),
+                        options.get(ScoringJobOptions.DEVICE), options.get(ScoringJobOptions.PRECISION), config))
+                .name("DIP-VAE scorer")
+                .uid(UID_SCORE)
+                .setParallelism(parallelism);
+        DataStream<ScoredFrame> perFrame = scored.flatMap(new Unbatch())
+                .name("unbatch")
+                .uid(UID_UNBATCH)
+                .setParallelism(parallelism);
+        perFrame = afterScoring.apply(perFrame);
+
+        SingleOutputStreamOperator<ScoredFrame> judged = perFrame.keyBy(new SourceKey(), Types.STRING)
+                .process(thresholdFunction())
+                .name("threshold per source")
+                .uid(UID_THRESHOLD);
+        judged.sinkTo(sink("latents", new KafkaRecords.LatentsSerializer(options.get(ScoringJobOptions.LATENTS_TOPIC))))
+                .name("latents sink")
+                .uid(UID_LATENTS_SINK);
+        DataStream<Alert> alerts = judged.getSideOutput(ThresholdFunction.ALERTS);
+        alerts.sinkTo(sink("alerts", new KafkaRecords.AlertsSerializer(options.get(ScoringJobOptions.ALERTS_TOPIC))))
+                .name("alerts sink")
+                .uid(UID_ALERTS_SINK);
+        DataStream<DeadLetter> dead = frames.getSideOutput(FrameDecoder.DEAD_LETTERS);
+        dead.sinkTo(sink("dlq", new KafkaRecords.DeadLetterSerializer(options.get(ScoringJobOptions.DLQ_TOPIC))))
+                .name("dead-letter sink")
+                .uid(UID_DLQ_SINK)
+                .setParallelism(parallelism);
+        return judged;
+    }
+
+    /** Attaches the job and submits it without waiting for it to end. */
+    public JobClient start(StreamExecutionEnvironment env) throws Exception {
+        attach(env);
+        return env.executeAsync(NAME);
+    }
+
+    private KafkaSource<RawFrame> source() {
+        OffsetsInitializer start = switch (options.get(ScoringJobOptions.STARTING_OFFSETS)) {
+            case COMMITTED_OR_EARLIEST -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case COMMITTED_OR_LATEST -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+        };
+        Properties props = kafka.toProperties();
+        // frames written in transactions are read once committed
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var builder = KafkaSource.<RawFrame>builder()
+                .setProperties(props)
+                .setTopics(options.get(ScoringJobOptions.FRAMES_TOPIC))
+                .setGroupId(options.get(ScoringJobOptions.GROUP_ID))
+                .setStartingOffsets(start)
+                .setDeserializer(new KafkaRecords.FramesDeserializer());
+        if (stoppingOffsets != null) {
+            builder.setBounded(stoppingOffsets);
+        }
+        return builder.build();
+    }
+
+    private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
+        Properties props = kafka.toProperties();
+        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(TRANSACTION_TIMEOUT.toMillis()));
+        boolean exactlyOnce = options.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE;
+        return KafkaSink.<T>builder()
+                .setKafkaProducerConfig(props)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+                .setTransactionalIdPrefix(options.get(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .build();
+    }
+
+    ThresholdFunction thresholdFunction() {
+        if (!options.get(ScoringJobOptions.ADAPTIVE_THRESHOLD)) {
+            return ThresholdFunction.fixed(baseThreshold);
+        }
+        double quantile = options.getOptional(ScoringJobOptions.ADAPTATION_QUANTILE).orElseGet(this::calibrationQuantile);
+        try {
+            return ThresholdFunction.adaptive(baseThreshold, options.get(ScoringJobOptions.WARM_UP_FRAMES),
+                    options.get(ScoringJobOptions.ADAPTATION_WINDOW), quantile, options.get(ScoringJobOptions.MAX_ADAPTATION),
+                    options.get(ScoringJobOptions.SOURCE_STATE_TTL));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("latentwatch.threshold.*: " + e.getMessage(), e);
+        }
+    }
+
+    /** The model's calibration quantile, or 0.99. */
+    private double calibrationQuantile() {
+        JsonElement q = model.calibration().get("quantile");
+        return q == null || q.isJsonNull() ? 0.99 : q.getAsDouble();
+    }
+
+    /** Splits a scored batch into its frames. */
+    static final class Unbatch implements FlatMapFunction<ScoredBatch, ScoredFrame> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(ScoredBatch batch, Collector<ScoredFrame> out) {
+            for (ScoredFrame f : batch.frames) {
+                out.collect(f);
+            }
+        }
+    }
+
+    /** Keys scored frames by source. */
+    static final class SourceKey implements org.apache.flink.api.java.functions.KeySelector<ScoredFrame, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(ScoredFrame f) {
+            return f.source;
+        }
+    }
+
+    private static void check(boolean ok, String format, Object... args) {
+        if (!ok) {
+            throw new IllegalArgumentException(String.format(format, args));
+        }
+    }
+
+    /**
+     * The flags of {@code latentwatch run} that {@link #main(String[])} also takes, and the option each one sets. A
+     * flag with no value ({@code --adaptive-threshold}, {@code --from-beginning}) means true.
+     */
+    static final java.util.Map<String, String> FLAGS = java.util.Map.ofEntries(
+            java.util.Map.entry("bootstrap-servers", ScoringJobOptions.BOOTSTRAP_SERVERS.key()),
+            java.util.Map.entry("bootstrap-server", ScoringJobOptions.BOOTSTRAP_SERVERS.key()),
+            java.util.Map.entry("command-config", ScoringJobOptions.KAFKA_PROPERTIES_FILE.key()),
+            java.util.Map.entry("group", ScoringJobOptions.GROUP_ID.key()),
+            java.util.Map.entry("frames-topic", ScoringJobOptions.FRAMES_TOPIC.key()),
+            java.util.Map.entry("latents-topic", ScoringJobOptions.LATENTS_TOPIC.key()),
+            java.util.Map.entry("alerts-topic", ScoringJobOptions.ALERTS_TOPIC.key()),
+            java.util.Map.entry("dlq-topic", ScoringJobOptions.DLQ_TOPIC.key()),
+            java.util.Map.entry("model", ScoringJobOptions.MODEL_PATH.key()),
+            java.util.Map.entry("device", ScoringJobOptions.DEVICE.key()),
+            java.util.Map.entry("precision", ScoringJobOptions.PRECISION.key()),
+            java.util.Map.entry("max-batch-size", ScoringJobOptions.MAX_BATCH_SIZE.key()),
+            java.util.Map.entry("max-batch-delay", ScoringJobOptions.MAX_BATCH_DELAY.key()),
+            java.util.Map.entry("parallelism", ScoringJobOptions.SCORING_PARALLELISM.key()),
+            java.util.Map.entry("delivery-guarantee", ScoringJobOptions.DELIVERY_GUARANTEE.key()),
+            java.util.Map.entry("transactional-id-prefix", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key()),
+            java.util.Map.entry("checkpoint-interval", ScoringJobOptions.CHECKPOINT_INTERVAL.key()),
+            java.util.Map.entry("threshold", ScoringJobOptions.THRESHOLD.key()),
+            java.util.Map.entry("adaptive-threshold", ScoringJobOptions.ADAPTIVE_THRESHOLD.key()));
+
+    /** Flags of later parts of the design (the fine-tuning loop) that this job accepts and does not use yet. */
+    static final Set<String> NOT_YET_USED = Set.of("model-updates-topic");
+
+    /**
+     * The job's configuration from {@code main}'s arguments: {@code latentwatch run}'s flags ({@link #FLAGS}, e.g.
+     * {@code --bootstrap-servers H:P --model DIR}), any option by its key ({@code --latentwatch.scoring.max-batch-size
+     * 64}), and {@code --from-beginning}.
+     *
+     * @throws IllegalArgumentException for a flag that is neither, naming it
+     */
+    static Configuration configurationFromArgs(String[] args) {
+        Configuration conf = new Configuration();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || a.length() == 2) {
+                throw new IllegalArgumentException("expected --flag [value], got '" + a + "'");
+            }
+            String flag = a.substring(2);
+            String value = "true";
+            if (flag.contains("=")) {
+                value = flag.substring(flag.indexOf('=') + 1);
+                flag = flag.substring(0, flag.indexOf('='));
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            }
+            if ("from-beginning".equals(flag)) {
+                conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);
+            } else if (FLAGS.containsKey(flag)) {
+                String key = FLAGS.get(flag);
+                conf.setString(key, key.equals(ScoringJobOptions.DELIVERY_GUARANTEE.key()) ? value.replace('-', '_') : value);
+            } else if (flag.startsWith("latentwatch.") || flag.contains(".")) {
+                conf.setString(flag, value); // an option by its key, or a Flink setting
+            } else if (NOT_YET_USED.contains(flag)) {
+                org.slf4j.LoggerFactory.getLogger(ScoringJob.class).warn("--{} is not used by this version of the job", flag);
+            } else {
+                throw new IllegalArgumentException("unknown flag --" + flag + " (known: " + new java.util.TreeSet<>(FLAGS.keySet())
+                        + ", --from-beginning, or any latentwatch.* option key)");
+            }
+        }
+        return conf;
+    }
+
+    /**
+     * Runs the job on the environment the program runs in (a cluster under {@code flink run}, else a local one):
+     * {@code flink run -c io.latentwatch.pipeline.ScoringJob JAR --bootstrap-servers H:P --model DIR [...]} with the
+     * flags of {@code latentwatch run} or {@code --latentwatch.KEY VALUE} for any {@link ScoringJobOptions} key.
+     */
+    public static void main(String[] args) throws Exception {
+        Configuration conf = configurationFromArgs(args);
+        ScoringJob job = builder().setConfiguration(conf).build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        conf.getOptional(ScoringJobOptions.SCORING_PARALLELISM).ifPresent(env::setParallelism);
+        job.attach(env);
+        env.execute(NAME);
+    }
+}

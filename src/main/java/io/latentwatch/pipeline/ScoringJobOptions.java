@@ -1,0 +1,239 @@
+package io.latentwatch.pipeline;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+
+/**
+ * Every setting of the streaming scoring job ({@link ScoringJob}): Flink {@link ConfigOption}s with dotted,
+ * kebab-case keys under {@code latentwatch.}. They are read from the job's Flink {@link
+ * org.apache.flink.configuration.Configuration}, so {@code -Dlatentwatch.scoring.max-batch-size=64} works under
+ * {@code flink run} as well as on the {@code latentwatch run} command line.
+ *
+ * <p>No option holds a secret: Kafka credentials live in the client properties file named by {@link
+ * #KAFKA_PROPERTIES_FILE}, which is read when the job is built and never copied into the Flink configuration (the
+ * web UI shows that configuration).
+ */
+public final class ScoringJobOptions {
+
+    private ScoringJobOptions() {}
+
+    /** Delivery guarantee of the job's Kafka sinks. */
+    public enum Delivery {
+        /** Kafka transactions committed on checkpoints; consumers read with isolation.level=read_committed. */
+        EXACTLY_ONCE,
+        /** Records are flushed on checkpoints; after a failure some may be written twice. */
+        AT_LEAST_ONCE
+    }
+
+    /** Where the Kafka source starts when the consumer group has no committed offsets (or always). */
+    public enum StartingOffsets {
+        /** The group's committed offsets; the earliest offset where it has none. */
+        COMMITTED_OR_EARLIEST,
+        /** The group's committed offsets; the latest offset where it has none. */
+        COMMITTED_OR_LATEST,
+        /** Always the earliest offset. */
+        EARLIEST,
+        /** Always the latest offset. */
+        LATEST
+    }
+
+    /** How a frame's colour channels are matched to the model's. */
+    public enum ChannelPolicy {
+        /** Gray and colour images are both accepted: luma of colour for a gray model, gray repeated for RGB. */
+        CONVERT,
+        /** An image must have exactly the model's number of colour channels; others go to the dead-letter topic. */
+        EXACT
+    }
+
+    // ---- Kafka ------------------------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("latentwatch.kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers (host:port,...). Required unless the properties file sets bootstrap.servers.");
+
+    public static final ConfigOption<String> KAFKA_PROPERTIES_FILE =
+            ConfigOptions.key("latentwatch.kafka.properties-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("A Java properties file of Kafka client settings (security.protocol, sasl.*, ssl.*, ...)"
+                            + " given to every consumer, producer and admin client of the job. It is read when the job is"
+                            + " built; its contents never enter the Flink configuration or the logs.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("latentwatch.kafka.group-id")
+                    .stringType()
+                    .defaultValue("latentwatch")
+                    .withDescription("Consumer group of the frames source; offsets are committed to it on checkpoints.");
+
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS =
+            ConfigOptions.key("latentwatch.kafka.starting-offsets")
+                    .enumType(StartingOffsets.class)
+                    .defaultValue(StartingOffsets.COMMITTED_OR_EARLIEST)
+                    .withDescription("Where the frames source starts: committed_or_earliest, committed_or_latest, earliest or latest.");
+
+    public static final ConfigOption<String> FRAMES_TOPIC =
+            ConfigOptions.key("latentwatch.topics.frames").stringType().defaultValue("frames").withDescription("Topic of the encoded frames.");
+
+    public static final ConfigOption<String> LATENTS_TOPIC =
+            ConfigOptions.key("latentwatch.topics.latents")
+                    .stringType()
+                    .defaultValue("latents")
+                    .withDescription("Topic of the per-frame scores and latent vectors (one record per valid frame).");
+
+    public static final ConfigOption<String> ALERTS_TOPIC =
+            ConfigOptions.key("latentwatch.topics.alerts").stringType().defaultValue("alerts").withDescription("Topic of the alerts.");
+
+    public static final ConfigOption<String> DLQ_TOPIC =
+            ConfigOptions.key("latentwatch.topics.dead-letters")
+                    .stringType()
+                    .defaultValue("frames-dlq")
+                    .withDescription("Topic of the frames that could not be decoded or failed validation, with their original key,"
+                            + " value and headers plus 'error' and 'error-stage' headers.");
+
+    public static final ConfigOption<Delivery> DELIVERY_GUARANTEE =
+            ConfigOptions.key("latentwatch.sink.delivery-guarantee")
+                    .enumType(Delivery.class)
+                    .defaultValue(Delivery.EXACTLY_ONCE)
+                    .withDescription("exactly_once (Kafka transactions committed on checkpoints; read the topics with"
+                            + " isolation.level=read_committed) or at_least_once.");
+
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("latentwatch.sink.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("latentwatch")
+                    .withDescription("Prefix of the sinks' Kafka transactional ids (a suffix names each sink). Two jobs"
+                            + " writing to one Kafka cluster need different prefixes; keep it stable across restarts.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("latentwatch.checkpointing.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("Checkpoint interval. With exactly_once it is also how often the sinks commit, so it"
+                            + " bounds the latency that read_committed consumers see. 0 turns checkpointing off, which only"
+                            + " at_least_once allows.");
+
+    // ---- frames -----------------------------------------------------------------------------------------------
+
+    public static final ConfigOption<MemorySize> MAX_FRAME_BYTES =
+            ConfigOptions.key("latentwatch.frames.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("4mb"))
+                    .withDescription("Larger encoded frames go to the dead-letter topic unread.");
+
+    public static final ConfigOption<Integer> MAX_FRAME_SIDE =
+            ConfigOptions.key("latentwatch.frames.max-side")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription("Frames wider or taller than this many pixels go to the dead-letter topic; checked"
+                            + " from the image header before any pixel is decoded.");
+
+    public static final ConfigOption<ChannelPolicy> CHANNEL_POLICY =
+            ConfigOptions.key("latentwatch.frames.channel-policy")
+                    .enumType(ChannelPolicy.class)
+                    .defaultValue(ChannelPolicy.CONVERT)
+                    .withDescription("convert: gray and colour frames are both scored (luma of colour for a gray model, gray"
+                            + " repeated for a colour one); exact: a frame must have the model's channel count, or it is a"
+                            + " dead letter.");
+
+    // ---- model and scoring ------------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> MODEL_PATH =
+            ConfigOptions.key("latentwatch.model.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Model directory (model.json + weights.safetensors). Required. Every task manager"
+                            + " reads it in open(), so it must be reachable at the same path there.");
+
+    public static final ConfigOption<String> DEVICE =
+            ConfigOptions.key("latentwatch.scoring.device")
+                    .stringType()
+                    .defaultValue("auto")
+                    .withDescription("auto | cpu | gpu | gpu:N. With auto or gpu, subtask i scores on GPU i modulo the GPU count.");
+
+    public static final ConfigOption<String> PRECISION =
+            ConfigOptions.key("latentwatch.scoring.precision")
+                    .stringType()
+                    .defaultValue("fp32")
+                    .withDescription("fp32 | fp16 (fp16 needs a GPU).");
+
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE =
+            ConfigOptions.key("latentwatch.scoring.max-batch-size")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription("Frames per micro-batch at most; a full batch is scored at once.");
+
+    public static final ConfigOption<Duration> MAX_BATCH_DELAY =
+            ConfigOptions.key("latentwatch.scoring.max-batch-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(20))
+                    .withDescription("How long the first frame of a micro-batch waits for more before the batch is scored"
+                            + " anyway; 0 scores every frame alone.");
+
+    public static final ConfigOption<Integer> SCORING_PARALLELISM =
+            ConfigOptions.key("latentwatch.scoring.parallelism")
+                    .intType()
+                    .noDefaultValue()
+                    .withDescription("Parallelism of the decoder, batcher and scorer (default: the job's parallelism).");
+
+    // ---- thresholds and alerts ----------------------------------------------------------------------------------
+
+    public static final ConfigOption<Double> THRESHOLD =
+            ConfigOptions.key("latentwatch.threshold.value")
+                    .doubleType()
+                    .noDefaultValue()
+                    .withDescription("Score above which a frame is an anomaly (default: the model's calibrated threshold).");
+
+    public static final ConfigOption<Boolean> ADAPTIVE_THRESHOLD =
+            ConfigOptions.key("latentwatch.threshold.adaptive")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Adapt each source's threshold to the scores of its own normal frames: after the"
+                            + " warm-up, the threshold is the quantile of a log-normal fitted (exponentially weighted) to"
+                            + " the source's recent normal scores, kept within max-adaptation of the base threshold.");
+
+    public static final ConfigOption<Integer> WARM_UP_FRAMES =
+            ConfigOptions.key("latentwatch.threshold.warm-up-frames")
+                    .intType()
+                    .defaultValue(200)
+                    .withDescription("Normal frames a source must show before its adapted threshold replaces the base"
+                            + " threshold. Without a base threshold, the source raises no alerts before then.");
+
+    public static final ConfigOption<Integer> ADAPTATION_WINDOW =
+            ConfigOptions.key("latentwatch.threshold.adaptation-window")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription("Normal frames that the adapted statistics mostly remember (weight 1/window per new frame).");
+
+    public static final ConfigOption<Double> ADAPTATION_QUANTILE =
+            ConfigOptions.key("latentwatch.threshold.quantile")
+                    .doubleType()
+                    .noDefaultValue()
+                    .withDescription("Quantile of a source's normal scores that its adapted threshold sits at (default: the"
+                            + " model's calibration quantile, else 0.99).");
+
+    public static final ConfigOption<Double> MAX_ADAPTATION =
+            ConfigOptions.key("latentwatch.threshold.max-adaptation")
+                    .doubleType()
+                    .defaultValue(4.0)
+                    .withDescription("An adapted threshold stays within [base / f, base * f] of the base threshold.");
+
+    public static final ConfigOption<Duration> SOURCE_STATE_TTL =
+            ConfigOptions.key("latentwatch.threshold.state-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(1))
+                    .withDescription("A source's threshold state is dropped after it has sent no frame for this long.");
+
+    /** Every option, for documentation and for copying job settings between configurations. */
+    public static List<ConfigOption<?>> all() {
+        return List.of(
+                BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
+                DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
+                CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, SCORING_PARALLELISM, THRESHOLD,
+                ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL);
+    }
+}

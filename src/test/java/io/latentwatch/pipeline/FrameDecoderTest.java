@@ -1,0 +1,108 @@
+package io.latentwatch.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.frames.Frame;
+import io.latentwatch.frames.ImageEncoding;
+import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.pipeline.ScoringJobOptions.ChannelPolicy;
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Decoding and validation of frames records: what is scored, and the reason and stage of what is refused. */
+class FrameDecoderTest {
+
+    private final SyntheticCamera gray = SyntheticCamera.builder().seed(3).imageSize(32).channels(1).build();
+    private final SyntheticCamera rgb = SyntheticCamera.builder().seed(3).imageSize(32).channels(3).build();
+
+    private static RawFrame raw(String key, byte[] value, String... headers) {
+        String[] keys = new String[headers.length / 2];
+        byte[][] values = new byte[headers.length / 2][];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = headers[2 * i];
+            values[i] = headers[2 * i + 1].getBytes(StandardCharsets.UTF_8);
+        }
+        return new RawFrame("frames", 2, 41, 1234, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, keys, values);
+    }
+
+    private static FrameDecoder decoder(ChannelPolicy policy) {
+        return new FrameDecoder(1, 32, 10_000, 256, policy);
+    }
+
+    private static FrameDecoder.Refused refused(FrameDecoder d, RawFrame r) {
+        return assertThrows(FrameDecoder.Refused.class, () -> d.decode(r));
+    }
+
+    @Test
+    void aGoodFrameIsNormalisedWithItsHeaders() throws Exception {
+        CameraFrame f = gray.frame(0);
+        Frame frame = decoder(ChannelPolicy.EXACT).decode(raw("cam-1", f.encodePng(), "frame-id", "x-7", "captured-at", "1700000000123"));
+        assertEquals("cam-1", frame.source);
+        assertEquals("x-7", frame.frameId);
+        assertEquals(1700000000123L, frame.capturedAt);
+        assertArrayEquals(f.normalise(1, 32), frame.pixels);
+    }
+
+    @Test
+    void theBulkRasterPathGivesExactlyWhatImageFramesGives() throws Exception {
+        for (SyntheticCamera camera : new SyntheticCamera[] {gray, rgb}) {
+            for (String format : new String[] {"png", "jpeg"}) {
+                CameraFrame f = camera.frame(5);
+                byte[] bytes = format.equals("png") ? f.encodePng() : f.encodeJpeg();
+                java.awt.image.BufferedImage decoded = io.latentwatch.frames.ImageFrames.decode(bytes);
+                for (int channels : new int[] {1, 3}) {
+                    float[] fast = new float[channels * 32 * 32];
+                    assertTrue(FrameDecoder.normaliseRaster(decoded, channels, 32, fast), camera + " " + format);
+                    assertArrayEquals(io.latentwatch.frames.ImageFrames.normalise(decoded, channels, 32), fast, camera + " " + format + " " + channels);
+                }
+            }
+        }
+        float[] unused = new float[16 * 16];
+        assertTrue(!FrameDecoder.normaliseRaster(gray.frame(0).image(), 1, 16, unused), "another size takes the resizing path");
+    }
+
+    @Test
+    void withoutHeadersTheIdIsTheRecordsPositionAndTheTimeItsTimestamp() throws Exception {
+        Frame frame = decoder(ChannelPolicy.CONVERT).decode(raw("cam-1", rgb.frame(0).encodePng()));
+        assertEquals("frames-2-41", frame.frameId);
+        assertEquals(1234, frame.capturedAt);
+        assertEquals(32 * 32, frame.pixels.length); // colour converted to luma under CONVERT
+    }
+
+    @Test
+    void badRecordsAreRefusedWithTheirReasonAndStage() {
+        FrameDecoder d = decoder(ChannelPolicy.EXACT);
+        byte[] png = gray.frame(0).encodePng();
+        FrameDecoder.Refused r = refused(d, raw(null, png));
+        assertEquals("validate", r.stage);
+        assertEquals("no key: the key must be the source id", r.getMessage());
+        r = refused(d, raw("c", new byte[0]));
+        assertEquals("decode", r.stage);
+        assertEquals("empty image (0 bytes)", r.getMessage());
+        r = refused(d, raw("c", null));
+        assertEquals("empty image (0 bytes)", r.getMessage());
+        r = refused(d, raw("c", "hello".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("decode", r.stage);
+        assertEquals("not an image in a format ImageIO reads (PNG, JPEG, BMP, GIF)", r.getMessage());
+        r = refused(d, raw("c", java.util.Arrays.copyOf(png, png.length - 40)));
+        assertEquals("decode", r.stage);
+        assertTrue(r.getMessage().startsWith("undecodable image: "), r.getMessage());
+        r = refused(d, raw("c", new byte[10_001]));
+        assertEquals("validate", r.stage);
+        assertEquals("frame too large: 10001 bytes, the limit is 10000 (latentwatch.frames.max-bytes)", r.getMessage());
+        r = refused(d, raw("c", ImageEncoding.png(new BufferedImage(300, 10, BufferedImage.TYPE_BYTE_GRAY))));
+        assertEquals("validate", r.stage);
+        assertEquals("image too large: 300x10 pixels, the limit is 256 per side (latentwatch.frames.max-side)", r.getMessage());
+        r = refused(d, raw("c", rgb.frame(0).encodePng()));
+        assertEquals("validate", r.stage);
+        assertEquals("wrong channel count: the image has 3 colour channels, the model takes 1 (latentwatch.frames.channel-policy=exact)", r.getMessage());
+        r = refused(d, raw("c", png, "captured-at", "noon"));
+        assertEquals("validate", r.stage);
+        assertEquals("captured-at header is not epoch milliseconds: 'noon'", r.getMessage());
+    }
+}

@@ -1,0 +1,131 @@
+package io.latentwatch.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.model.ModelMetadata;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job's settings are checked when it is built; each message names the option and the rule. */
+class ScoringJobBuilderTest {
+
+    @TempDir Path tmp;
+    private Path model;
+
+    @BeforeEach
+    void uncalibratedModel() throws Exception {
+        model = tmp.resolve("model");
+        DipVaeConfig c = DipVaeConfig.builder().inChannels(1).imageSize(16).latentDim(4).hiddenDims(8, 8).build();
+        Engine.getInstance().setRandomSeed(1);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.write(model, new DipVae(c).initialize(m), ModelMetadata.initial(c, null));
+        }
+    }
+
+    private Configuration base() {
+        Configuration c = new Configuration();
+        c.set(ScoringJobOptions.MODEL_PATH, model.toString());
+        c.set(ScoringJobOptions.BOOTSTRAP_SERVERS, "localhost:9092");
+        c.set(ScoringJobOptions.THRESHOLD, 0.05);
+        return c;
+    }
+
+    private String error(Configuration c) {
+        return assertThrows(IllegalArgumentException.class, () -> ScoringJob.builder().setConfiguration(c).build()).getMessage();
+    }
+
+    @Test
+    void aGoodConfigurationBuilds() throws Exception {
+        ScoringJob job = ScoringJob.builder().setConfiguration(base()).build();
+        assertEquals(0.05, job.baseThreshold());
+        assertEquals(List.of("frames", "latents", "alerts", "frames-dlq"), job.topics());
+        assertTrue(job.describe().contains("latentwatch.sink.delivery-guarantee=EXACTLY_ONCE"), job.describe().toString());
+    }
+
+    @Test
+    void settingsThatBreakARuleAreNamed() {
+        Configuration c = base();
+        c.removeConfig(ScoringJobOptions.MODEL_PATH);
+        assertEquals("latentwatch.model.path is required (a model directory)", error(c));
+
+        c = base();
+        c.removeConfig(ScoringJobOptions.THRESHOLD);
+        assertEquals("model " + model + " has no calibrated threshold: set latentwatch.threshold.value, or turn on latentwatch.threshold.adaptive", error(c));
+
+        c = base();
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
+        assertEquals("latentwatch.checkpointing.interval=0 turns checkpointing off, but latentwatch.sink.delivery-guarantee=exactly_once"
+                + " commits its transactions on checkpoints; turn one of them around", error(c));
+
+        c = base();
+        c.set(ScoringJobOptions.ALERTS_TOPIC, "latents");
+        assertEquals("latentwatch.topics.alerts is latents, which another latentwatch.topics.* option names too; each topic must differ", error(c));
+
+        c = base();
+        c.set(ScoringJobOptions.MAX_BATCH_SIZE, 0);
+        assertEquals("latentwatch.scoring.max-batch-size must be at least 1, got 0", error(c));
+
+        c = base();
+        c.set(ScoringJobOptions.DEVICE, "tpu");
+        assertEquals("latentwatch.scoring.device must be auto, cpu, gpu or gpu:N, got tpu", error(c));
+
+        c = base();
+        c.set(ScoringJobOptions.ADAPTIVE_THRESHOLD, true);
+        c.set(ScoringJobOptions.ADAPTATION_QUANTILE, 0.3);
+        assertEquals("latentwatch.threshold.*: quantile must be in (0.5, 1), got 0.3", error(c));
+
+        c = base();
+        c.removeConfig(ScoringJobOptions.BOOTSTRAP_SERVERS);
+        assertTrue(error(c).startsWith("no Kafka bootstrap servers"));
+    }
+
+    @Test
+    void aPropertiesFileThatSetsWhatTheJobSetsIsRefused() throws Exception {
+        Path props = tmp.resolve("client.properties");
+        Files.writeString(props, "group.id=mine\n");
+        Configuration c = base();
+        c.set(ScoringJobOptions.KAFKA_PROPERTIES_FILE, props.toString());
+        assertEquals("Kafka properties file " + props + " sets group.id, which latentwatch sets for each client itself; remove it", error(c));
+    }
+
+    @Test
+    void secretsAreHiddenWhenSettingsAreShown() {
+        KafkaClientConfig k = KafkaClientConfig.of(Map.of("bootstrap.servers", "h:1", "sasl.jaas.config", "x password=\"p\";",
+                "ssl.truststore.password", "p2", "security.protocol", "SASL_SSL", "basic.auth.user.secret", "p3"));
+        assertEquals(List.of("basic.auth.user.secret=[hidden]", "bootstrap.servers=h:1", "sasl.jaas.config=[hidden]",
+                "security.protocol=SASL_SSL", "ssl.truststore.password=[hidden]"), k.describe());
+        assertTrue(!k.toString().contains("p2"));
+    }
+
+    @Test
+    void mainTakesTheFlagsOfLatentwatchRunAndOptionKeys() {
+        Configuration c = ScoringJob.configurationFromArgs(new String[] {"--bootstrap-servers", "k:9092", "--model", "/models/current",
+                "--delivery-guarantee", "at-least-once", "--adaptive-threshold", "--latentwatch.scoring.max-batch-size", "64",
+                "--max-batch-delay=5ms", "--model-updates-topic", "model-updates", "--from-beginning"});
+        assertEquals("k:9092", c.get(ScoringJobOptions.BOOTSTRAP_SERVERS));
+        assertEquals("/models/current", c.get(ScoringJobOptions.MODEL_PATH));
+        assertEquals(ScoringJobOptions.Delivery.AT_LEAST_ONCE, c.get(ScoringJobOptions.DELIVERY_GUARANTEE));
+        assertEquals(true, c.get(ScoringJobOptions.ADAPTIVE_THRESHOLD));
+        assertEquals(64, c.get(ScoringJobOptions.MAX_BATCH_SIZE));
+        assertEquals(Duration.ofMillis(5), c.get(ScoringJobOptions.MAX_BATCH_DELAY));
+        assertEquals(ScoringJobOptions.StartingOffsets.EARLIEST, c.get(ScoringJobOptions.STARTING_OFFSETS));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScoringJob.configurationFromArgs(new String[] {"--modle", "/m"}));
+        assertTrue(e.getMessage().startsWith("unknown flag --modle (known: [adaptive-threshold, "), e.getMessage());
+    }
+}
