@@ -161,7 +161,7 @@ public final class ConvTranspose2d extends AbstractBlock {
                 }
             }
         }
-        return manager.create(m, new Shape(9, 16));
+        return EngineArrays.copyOf(manager, m, new Shape(9, 16));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.latentwatch.model;
 
+import static io.latentwatch.model.EngineArrays.scalar;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -52,14 +54,15 @@ public final class DipLoss {
         NDArray cov = covariance(mu, logVar, dipType);
         NDArray off = offDiagonalSquaredSum(cov);
         NDArray diag = diagonalDeviationSquaredSum(cov);
-        NDArray total = rec.add(kld.mul(kldWeight)).add(off.mul(lambdaOffdiag)).add(diag.mul(lambdaDiag));
+        NDArray total = rec.add(kld.mul(scalar(kld, kldWeight))).add(off.mul(scalar(off, lambdaOffdiag))).add(diag.mul(scalar(diag, lambdaDiag)));
         return new Terms(rec, kld, off, diag, total);
     }
 
     /** Σ over pixels of (x̂ − x)², averaged over the batch; a scalar. */
     public static NDArray reconstruction(NDArray recon, NDArray x) {
         long batch = x.getShape().get(0);
-        return recon.sub(x).square().sum().div(batch);
+        NDArray sum = recon.sub(x).square().sum();
+        return sum.div(scalar(sum, batch));
     }
 
     /** Mean over the batch of −½ Σ_j (1 + log σ²_j − μ_j² − σ²_j); a scalar. */
@@ -69,7 +72,8 @@ public final class DipLoss {
 
     /** −½ Σ_j (1 + log σ²_j − μ_j² − σ²_j) for each frame, shape (B). */
     public static NDArray klPerFrame(NDArray mu, NDArray logVar) {
-        return logVar.add(1).sub(mu.square()).sub(logVar.exp()).sum(new int[] {1}).mul(-0.5f);
+        NDArray sum = logVar.add(1).sub(mu.square()).sub(logVar.exp()).sum(new int[] {1});
+        return sum.mul(scalar(sum, -0.5));
     }
 
     /**
@@ -79,7 +83,8 @@ public final class DipLoss {
     public static NDArray covariance(NDArray mu, NDArray logVar, DipType type) {
         long batch = mu.getShape().get(0);
         NDArray centred = mu.sub(mu.mean(new int[] {0}, true));
-        NDArray cov = centred.transpose().matMul(centred).div(batch);
+        NDArray products = centred.transpose().matMul(centred);
+        NDArray cov = products.div(scalar(products, batch));
         if (type == DipType.II) {
             NDArray meanVar = logVar.exp().mean(new int[] {0}); // (latent)
             cov = cov.add(eye(cov).mul(meanVar));

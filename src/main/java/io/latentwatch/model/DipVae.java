@@ -188,7 +188,7 @@ public final class DipVae extends AbstractBlock {
         NDArray z;
         if (training) {
             NDArray eps = inputs.size() > 1 ? inputs.get(1) : x.getManager().randomNormal(mu.getShape(), mu.getDataType());
-            z = mu.add(eps.mul(logVar.mul(0.5f).exp()));
+            z = mu.add(eps.mul(logVar.mul(EngineArrays.scalar(logVar, 0.5)).exp())); // not mul(0.5f): see EngineArrays
         } else {
             z = mu;
         }

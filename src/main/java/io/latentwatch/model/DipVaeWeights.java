@@ -94,10 +94,7 @@ public final class DipVaeWeights {
      */
     private static void replaceValues(NDArray target, float[] values) {
         boolean requiresGradient = target.hasGradient();
-        try (NDArray staged = target.getManager().create(values, target.getShape())) {
-            NDArray owned = staged.duplicate(); // a copy into memory the engine allocated
-            target.intern(owned);
-        }
+        target.intern(EngineArrays.copyOf(target.getManager(), values, target.getShape()));
         if (requiresGradient) {
             target.setRequiresGradient(true);
         }

@@ -73,6 +73,6 @@ public final class PhaseConv2d {
                 }
             }
         }
-        return manager.create(m, new Shape(9, 144));
+        return EngineArrays.copyOf(manager, m, new Shape(9, 144));
     }
 }

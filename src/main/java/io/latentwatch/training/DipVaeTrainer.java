@@ -13,6 +13,7 @@ import ai.djl.training.optimizer.Adam;
 import ai.djl.training.tracker.Tracker;
 import io.latentwatch.model.DipLoss;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.DipVaeConfig;
 import java.nio.FloatBuffer;
 import java.util.Map;
@@ -73,10 +74,9 @@ public final class DipVaeTrainer {
         }
         DipVaeConfig c = model.getConfig();
         try (NDManager scope = manager.newSubManager()) {
-            // duplicate(): autograd keeps the input until backward; give it engine-owned memory rather than the
-            // Java direct buffer that create() aliases on the CPU
-            NDArray x = scope.create(FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
-                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize())).duplicate();
+            // autograd keeps the input until backward: engine memory, not a buffer create() aliases (EngineArrays)
+            NDArray x = EngineArrays.copyOf(scope, FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
+                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize()));
             float[] values;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList out = model.forward(new ParameterStore(scope, false), new NDList(x), true);
