@@ -87,6 +87,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--adaptive-threshold", description = "adapt each source's threshold to its own normal frames after a warm-up")
     boolean adaptive;
 
+    @Option(names = "--fine-tune", description = "fine-tune the model on sampled normal frames while scoring; the scorers switch to"
+            + " every version the validation gate accepts (settings: -D latentwatch.tuning.*)")
+    boolean fineTune;
+
+    @Option(names = "--registry", paramLabel = "DIR", description = "model registry directory of --fine-tune (shared by every task manager)")
+    Path registry;
+
+    @Option(names = "--model-updates-topic", defaultValue = "model-updates", description = "default: ${DEFAULT-VALUE}")
+    String modelUpdatesTopic;
+
     @Option(names = "--web-ui-port", defaultValue = "8081", description = "port of the local Flink web UI; 0 takes a free one (default: ${DEFAULT-VALUE})")
     int webUiPort;
 
@@ -118,6 +128,13 @@ final class RunCommand implements Callable<Integer> {
             conf.set(ScoringJobOptions.THRESHOLD, threshold);
         }
         conf.set(ScoringJobOptions.ADAPTIVE_THRESHOLD, adaptive);
+        if (fineTune) {
+            conf.set(ScoringJobOptions.TUNING_ENABLED, true);
+        }
+        if (registry != null) {
+            conf.set(ScoringJobOptions.TUNING_REGISTRY, registry.toString());
+        }
+        conf.set(ScoringJobOptions.MODEL_UPDATES_TOPIC, modelUpdatesTopic);
         if (webUiPort < 0 || webUiPort > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--web-ui-port must be in 0..65535, got " + webUiPort);
         }

@@ -103,6 +103,41 @@ public final class KafkaRecords {
         }
     }
 
+    /** model-updates: key = {@value #MODEL_UPDATES_KEY} (one partition keeps the decisions in order), value = the JSON. */
+    public static final class ModelUpdatesSerializer implements KafkaRecordSerializationSchema<String> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        public ModelUpdatesSerializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(String json, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, utf8(MODEL_UPDATES_KEY), utf8(json));
+        }
+    }
+
+    /** Key of every model-updates record. */
+    public static final String MODEL_UPDATES_KEY = "latentwatch";
+
+    /** model-updates values as JSON text; parsing (and refusing) is the scorer's. */
+    public static final class ModelUpdatesDeserializer implements KafkaRecordDeserializationSchema<String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<String> out) {
+            if (r.value() != null) {
+                out.collect(new String(r.value(), StandardCharsets.UTF_8));
+            }
+        }
+
+        @Override
+        public TypeInformation<String> getProducedType() {
+            return TypeInformation.of(String.class);
+        }
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

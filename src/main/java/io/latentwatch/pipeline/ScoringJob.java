@@ -8,6 +8,9 @@ import io.latentwatch.pipeline.ScoringJobOptions.Delivery;
 import io.latentwatch.scoring.Alert;
 import io.latentwatch.scoring.FrameBatch;
 import io.latentwatch.scoring.MicroBatchOperator;
+import io.latentwatch.scoring.ModelSwitchingScoringFunction;
+import io.latentwatch.training.FineTuneFunction;
+import io.latentwatch.training.FineTuneSettings;
 import io.latentwatch.scoring.ScoredBatch;
 import io.latentwatch.scoring.ScoredFrame;
 import io.latentwatch.scoring.ScoringFunction;
@@ -36,6 +39,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -74,6 +78,9 @@ public final class ScoringJob {
     public static final String UID_LATENTS_SINK = "latentwatch-latents-sink";
     public static final String UID_ALERTS_SINK = "latentwatch-alerts-sink";
     public static final String UID_DLQ_SINK = "latentwatch-dlq-sink";
+    public static final String UID_UPDATES_SOURCE = "latentwatch-model-updates-source";
+    public static final String UID_FINE_TUNER = "latentwatch-fine-tuner";
+    public static final String UID_UPDATES_SINK = "latentwatch-model-updates-sink";
 
     /** Kafka's broker-side cap on transaction timeouts is 15 min by default; the sinks stay below it. */
     static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
@@ -88,8 +95,10 @@ public final class ScoringJob {
     private final double baseThreshold;
     private final UnaryOperator<DataStream<ScoredFrame>> afterScoring;
     private final OffsetsInitializer stoppingOffsets;
+    /** Null when fine-tuning is off. */
+    private final FineTuneSettings tuning;
 
-    private ScoringJob(Builder b, KafkaClientConfig kafka, Path modelPath, ModelMetadata model, double baseThreshold) {
+    private ScoringJob(Builder b, KafkaClientConfig kafka, Path modelPath, ModelMetadata model, double baseThreshold, FineTuneSettings tuning) {
         this.options = new Configuration(b.options);
         this.kafka = kafka;
         this.modelPath = modelPath;
@@ -97,6 +106,7 @@ public final class ScoringJob {
         this.baseThreshold = baseThreshold;
         this.afterScoring = b.afterScoring;
         this.stoppingOffsets = b.stoppingOffsets;
+        this.tuning = tuning;
     }
 
     public static Builder builder() {
@@ -168,7 +178,13 @@ public final class ScoringJob {
             }
 
             Set<String> topics = new LinkedHashSet<>();
-            for (var topic : List.of(ScoringJobOptions.FRAMES_TOPIC, ScoringJobOptions.LATENTS_TOPIC, ScoringJobOptions.ALERTS_TOPIC, ScoringJobOptions.DLQ_TOPIC)) {
+            boolean tuningOn = o.get(ScoringJobOptions.TUNING_ENABLED);
+            List<org.apache.flink.configuration.ConfigOption<String>> topicOptions = new ArrayList<>(List.of(ScoringJobOptions.FRAMES_TOPIC,
+                    ScoringJobOptions.LATENTS_TOPIC, ScoringJobOptions.ALERTS_TOPIC, ScoringJobOptions.DLQ_TOPIC));
+            if (tuningOn) {
+                topicOptions.add(ScoringJobOptions.MODEL_UPDATES_TOPIC);
+            }
+            for (var topic : topicOptions) {
                 String name = o.get(topic);
                 try {
                     EmbeddedKafka.checkTopicName(name);
@@ -209,9 +225,42 @@ public final class ScoringJob {
             check(Double.isFinite(base) || o.get(ScoringJobOptions.ADAPTIVE_THRESHOLD),
                     "model %s has no calibrated threshold: set %s, or turn on %s", modelPath,
                     ScoringJobOptions.THRESHOLD.key(), ScoringJobOptions.ADAPTIVE_THRESHOLD.key());
-            ScoringJob job = new ScoringJob(this, k, modelPath, model, base);
+            FineTuneSettings tuning = tuningOn ? tuning(o, model) : null;
+            ScoringJob job = new ScoringJob(this, k, modelPath, model, base, tuning);
             job.thresholdFunction(); // checks the adaptation settings
             return job;
+        }
+    }
+
+    /** The fine-tuner's settings from the {@code latentwatch.tuning.*} options. */
+    private static FineTuneSettings tuning(Configuration o, ModelMetadata model) {
+        String registry = o.get(ScoringJobOptions.TUNING_REGISTRY);
+        check(registry != null && !registry.isBlank(), "%s=true needs %s (a shared registry directory)", ScoringJobOptions.TUNING_ENABLED.key(),
+                ScoringJobOptions.TUNING_REGISTRY.key());
+        double rate = o.get(ScoringJobOptions.TUNING_SAMPLE_RATE);
+        check(rate > 0 && rate <= 1, "%s must be in (0, 1], got %s", ScoringJobOptions.TUNING_SAMPLE_RATE.key(), rate);
+        FineTuneSettings.Builder b = FineTuneSettings.builder()
+                .setRegistry(registry)
+                .setFrameValues(model.config().frameValues())
+                .optKeepLast(o.get(ScoringJobOptions.TUNING_KEEP_LAST))
+                .optInterval(o.get(ScoringJobOptions.TUNING_INTERVAL))
+                .optFrames(o.get(ScoringJobOptions.TUNING_FRAMES))
+                .optSteps(o.get(ScoringJobOptions.TUNING_STEPS))
+                .optBatchSize(o.get(ScoringJobOptions.TUNING_BATCH_SIZE))
+                .optLearningRate(o.get(ScoringJobOptions.TUNING_LEARNING_RATE).floatValue())
+                .optDevice(o.get(ScoringJobOptions.TUNING_DEVICE))
+                .optReservoirCapacity(o.get(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY))
+                .optHeldOutCapacity(o.get(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY))
+                .optHeldOutEvery(o.get(ScoringJobOptions.TUNING_HELD_OUT_EVERY))
+                .optReferenceFrames(o.get(ScoringJobOptions.TUNING_REFERENCE_FRAMES))
+                .optTolerance(o.get(ScoringJobOptions.TUNING_GATE_TOLERANCE))
+                .optMinHeldOutFrames(o.get(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT));
+        o.getOptional(ScoringJobOptions.TUNING_HORIZON).ifPresent(b::optHorizon);
+        o.getOptional(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE).ifPresent(b::optReferenceTolerance);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("latentwatch.tuning.*: " + e.getMessage(), e);
         }
     }
 
@@ -230,10 +279,19 @@ public final class ScoringJob {
         return kafka;
     }
 
-    /** The frames, latents, alerts and dead-letter topics. */
+    /** The frames, latents, alerts and dead-letter topics, and model-updates with fine-tuning on. */
     public List<String> topics() {
-        return List.of(options.get(ScoringJobOptions.FRAMES_TOPIC), options.get(ScoringJobOptions.LATENTS_TOPIC),
-                options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.DLQ_TOPIC));
+        List<String> topics = new ArrayList<>(List.of(options.get(ScoringJobOptions.FRAMES_TOPIC), options.get(ScoringJobOptions.LATENTS_TOPIC),
+                options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.DLQ_TOPIC)));
+        if (tuning != null) {
+            topics.add(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC));
+        }
+        return topics;
+    }
+
+    /** Whether the job fine-tunes its model (the side pipeline and switching scorers). */
+    public boolean fineTunes() {
+        return tuning != null;
     }
 
     /** The job's options with their effective values (defaults included), one {@code key=value} each. */
@@ -274,9 +332,21 @@ public final class ScoringJob {
                         new MicroBatchOperator(options.get(ScoringJobOptions.MAX_BATCH_SIZE), options.get(ScoringJobOptions.MAX_BATCH_DELAY)))
                 .uid(UID_BATCH)
                 .setParallelism(parallelism);
-        SingleOutputStreamOperator<ScoredBatch> scored = batches.map(new ScoringFunction(modelPath.toString(),
-                        options.get(ScoringJobOptions.DEVICE), options.get(ScoringJobOptions.PRECISION), config))
-                .name("DIP-VAE scorer")
+        SingleOutputStreamOperator<ScoredBatch> scored;
+        if (tuning == null) {
+            scored = batches.map(new ScoringFunction(modelPath.toString(), options.get(ScoringJobOptions.DEVICE),
+                    options.get(ScoringJobOptions.PRECISION), config));
+        } else {
+            // Flink 2.x has no iterations: the fine-tuner's decisions come back through the model-updates topic
+            BroadcastStream<String> updates = env.fromSource(updatesSource(), WatermarkStrategy.noWatermarks(), "model-updates source")
+                    .uid(UID_UPDATES_SOURCE)
+                    .setParallelism(1)
+                    .broadcast(ModelSwitchingScoringFunction.UPDATES);
+            scored = batches.connect(updates).process(new ModelSwitchingScoringFunction(modelPath.toString(),
+                    options.get(ScoringJobOptions.DEVICE), options.get(ScoringJobOptions.PRECISION), config,
+                    options.get(ScoringJobOptions.TUNING_SAMPLE_RATE)));
+        }
+        scored.name("DIP-VAE scorer")
                 .uid(UID_SCORE)
                 .setParallelism(parallelism);
         DataStream<ScoredFrame> perFrame = scored.flatMap(new Unbatch())
@@ -286,7 +356,8 @@ public final class ScoringJob {
         perFrame = afterScoring.apply(perFrame);
 
         SingleOutputStreamOperator<ScoredFrame> judged = perFrame.keyBy(new SourceKey(), Types.STRING)
-                .process(thresholdFunction())
+                .process(tuning != null && options.getOptional(ScoringJobOptions.THRESHOLD).isEmpty()
+                        ? thresholdFunction().followingTheModel() : thresholdFunction())
                 .name("threshold per source")
                 .uid(UID_THRESHOLD);
         judged.sinkTo(sink("latents", new KafkaRecords.LatentsSerializer(options.get(ScoringJobOptions.LATENTS_TOPIC))))
@@ -296,6 +367,19 @@ public final class ScoringJob {
         alerts.sinkTo(sink("alerts", new KafkaRecords.AlertsSerializer(options.get(ScoringJobOptions.ALERTS_TOPIC))))
                 .name("alerts sink")
                 .uid(UID_ALERTS_SINK);
+        if (tuning != null) {
+            judged.getSideOutput(ThresholdFunction.NORMAL_SAMPLES)
+                    .keyBy(new FineTuneFunction.ConstantKey(), Types.INT)
+                    .process(new FineTuneFunction(tuning, modelPath.toString()))
+                    .name("fine-tuner")
+                    .uid(UID_FINE_TUNER)
+                    .setParallelism(1)
+                    .setMaxParallelism(1)
+                    .sinkTo(sink("model-updates", new KafkaRecords.ModelUpdatesSerializer(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC))))
+                    .name("model-updates sink")
+                    .uid(UID_UPDATES_SINK)
+                    .setParallelism(1);
+        }
         DataStream<DeadLetter> dead = frames.getSideOutput(FrameDecoder.DEAD_LETTERS);
         dead.sinkTo(sink("dlq", new KafkaRecords.DeadLetterSerializer(options.get(ScoringJobOptions.DLQ_TOPIC))))
                 .name("dead-letter sink")
@@ -330,6 +414,22 @@ public final class ScoringJob {
             builder.setBounded(stoppingOffsets);
         }
         return builder.build();
+    }
+
+    /**
+     * The scorers' view of model-updates: from the latest offset on a fresh start (the fine-tuner announces the
+     * registry's version itself), from the checkpoint after a restore.
+     */
+    private KafkaSource<String> updatesSource() {
+        Properties props = kafka.toProperties();
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return KafkaSource.<String>builder()
+                .setProperties(props)
+                .setTopics(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC))
+                .setGroupId(options.get(ScoringJobOptions.GROUP_ID) + "-model-updates")
+                .setStartingOffsets(OffsetsInitializer.latest())
+                .setDeserializer(new KafkaRecords.ModelUpdatesDeserializer())
+                .build();
     }
 
     private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
@@ -415,10 +515,10 @@ public final class ScoringJob {
             java.util.Map.entry("transactional-id-prefix", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key()),
             java.util.Map.entry("checkpoint-interval", ScoringJobOptions.CHECKPOINT_INTERVAL.key()),
             java.util.Map.entry("threshold", ScoringJobOptions.THRESHOLD.key()),
-            java.util.Map.entry("adaptive-threshold", ScoringJobOptions.ADAPTIVE_THRESHOLD.key()));
-
-    /** Flags of later parts of the design (the fine-tuning loop) that this job accepts and does not use yet. */
-    static final Set<String> NOT_YET_USED = Set.of("model-updates-topic");
+            java.util.Map.entry("adaptive-threshold", ScoringJobOptions.ADAPTIVE_THRESHOLD.key()),
+            java.util.Map.entry("model-updates-topic", ScoringJobOptions.MODEL_UPDATES_TOPIC.key()),
+            java.util.Map.entry("fine-tune", ScoringJobOptions.TUNING_ENABLED.key()),
+            java.util.Map.entry("registry", ScoringJobOptions.TUNING_REGISTRY.key()));
 
     /**
      * The job's configuration from {@code main}'s arguments: {@code latentwatch run}'s flags ({@link #FLAGS}, e.g.
@@ -449,8 +549,6 @@ public final class ScoringJob {
                 conf.setString(key, key.equals(ScoringJobOptions.DELIVERY_GUARANTEE.key()) ? value.replace('-', '_') : value);
             } else if (flag.startsWith("latentwatch.") || flag.contains(".")) {
                 conf.setString(flag, value); // an option by its key, or a Flink setting
-            } else if (NOT_YET_USED.contains(flag)) {
-                org.slf4j.LoggerFactory.getLogger(ScoringJob.class).warn("--{} is not used by this version of the job", flag);
             } else {
                 throw new IllegalArgumentException("unknown flag --" + flag + " (known: " + new java.util.TreeSet<>(FLAGS.keySet())
                         + ", --from-beginning, or any latentwatch.* option key)");

@@ -228,12 +228,121 @@ public final class ScoringJobOptions {
                     .defaultValue(Duration.ofDays(1))
                     .withDescription("A source's threshold state is dropped after it has sent no frame for this long.");
 
+    // ---- fine-tuning (the side pipeline) -----------------------------------------------------------------------
+
+    public static final ConfigOption<String> MODEL_UPDATES_TOPIC =
+            ConfigOptions.key("latentwatch.topics.model-updates")
+                    .stringType()
+                    .defaultValue("model-updates")
+                    .withDescription("Topic of the fine-tuner's decisions (JSON, one per accepted or rejected model); the"
+                            + " scorers read it back and switch to accepted versions.");
+
+    public static final ConfigOption<Boolean> TUNING_ENABLED =
+            ConfigOptions.key("latentwatch.tuning.enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Fine-tune the model on sampled normal frames while scoring, and switch the scorers to"
+                            + " every version the validation gate accepts.");
+
+    public static final ConfigOption<String> TUNING_REGISTRY =
+            ConfigOptions.key("latentwatch.tuning.registry")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Model registry directory (required with fine-tuning). Every task manager reads the"
+                            + " versions from it, so it must be shared storage at the same path everywhere.");
+
+    public static final ConfigOption<Integer> TUNING_KEEP_LAST =
+            ConfigOptions.key("latentwatch.tuning.registry.keep-last")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription("Versions the registry keeps besides the pinned and the serving one.");
+
+    public static final ConfigOption<Duration> TUNING_INTERVAL =
+            ConfigOptions.key("latentwatch.tuning.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription("A round runs at the latest this long after the previous one (T), if frames were sampled since.");
+
+    public static final ConfigOption<Integer> TUNING_FRAMES =
+            ConfigOptions.key("latentwatch.tuning.frames")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription("A round runs once this many normal frames were sampled since the previous one (N).");
+
+    public static final ConfigOption<Integer> TUNING_STEPS =
+            ConfigOptions.key("latentwatch.tuning.steps")
+                    .intType()
+                    .defaultValue(50)
+                    .withDescription("Adam steps per round with the full DIP loss (K), from the serving weights.");
+
+    public static final ConfigOption<Integer> TUNING_BATCH_SIZE =
+            ConfigOptions.key("latentwatch.tuning.batch-size").intType().defaultValue(32).withDescription("Frames per fine-tuning step.");
+
+    public static final ConfigOption<Double> TUNING_LEARNING_RATE =
+            ConfigOptions.key("latentwatch.tuning.learning-rate").doubleType().defaultValue(1e-4).withDescription("Adam's step size.");
+
+    public static final ConfigOption<String> TUNING_DEVICE =
+            ConfigOptions.key("latentwatch.tuning.device")
+                    .stringType()
+                    .defaultValue("auto")
+                    .withDescription("The fine-tuner's own device: auto | cpu | gpu | gpu:N (it runs at parallelism 1).");
+
+    public static final ConfigOption<Double> TUNING_SAMPLE_RATE =
+            ConfigOptions.key("latentwatch.tuning.sample-rate")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription("Fraction of scored frames whose pixels go to the sampler; those judged normal enter the reservoir.");
+
+    public static final ConfigOption<Integer> TUNING_RESERVOIR_CAPACITY =
+            ConfigOptions.key("latentwatch.tuning.reservoir.capacity").intType().defaultValue(1024).withDescription("Frames kept for fine-tuning.");
+
+    public static final ConfigOption<Integer> TUNING_HELD_OUT_CAPACITY =
+            ConfigOptions.key("latentwatch.tuning.reservoir.held-out-capacity").intType().defaultValue(256)
+                    .withDescription("Frames kept for the gate's validation.");
+
+    public static final ConfigOption<Integer> TUNING_HELD_OUT_EVERY =
+            ConfigOptions.key("latentwatch.tuning.reservoir.held-out-every").intType().defaultValue(5)
+                    .withDescription("Every k-th sampled frame goes to the held-out part, never to training.");
+
+    public static final ConfigOption<Long> TUNING_HORIZON =
+            ConfigOptions.key("latentwatch.tuning.reservoir.horizon")
+                    .longType()
+                    .noDefaultValue()
+                    .withDescription("Weights the reservoir towards the last this many sampled frames (default: uniform over all).");
+
+    public static final ConfigOption<Integer> TUNING_REFERENCE_FRAMES =
+            ConfigOptions.key("latentwatch.tuning.reference-frames")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription("The first this many sampled normal frames are stored once in the registry as the gate's"
+                            + " fixed reference set (R).");
+
+    public static final ConfigOption<Double> TUNING_GATE_TOLERANCE =
+            ConfigOptions.key("latentwatch.tuning.gate.tolerance")
+                    .doubleType()
+                    .defaultValue(0.05)
+                    .withDescription("A candidate whose held-out validation loss is more than this much worse (relative) is rejected.");
+
+    public static final ConfigOption<Double> TUNING_GATE_REFERENCE_TOLERANCE =
+            ConfigOptions.key("latentwatch.tuning.gate.reference-tolerance")
+                    .doubleType()
+                    .noDefaultValue()
+                    .withDescription("The same for the reference set (default: the held-out tolerance); looser lets the model follow a drift.");
+
+    public static final ConfigOption<Integer> TUNING_GATE_MIN_HELD_OUT =
+            ConfigOptions.key("latentwatch.tuning.gate.min-held-out-frames").intType().defaultValue(50)
+                    .withDescription("Fewest held-out frames a decision may rest on; rounds with fewer are skipped.");
+
     /** Every option, for documentation and for copying job settings between configurations. */
     public static List<ConfigOption<?>> all() {
         return List.of(
                 BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
                 DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
                 CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, SCORING_PARALLELISM, THRESHOLD,
-                ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL);
+                ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
+                MODEL_UPDATES_TOPIC, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
+                TUNING_BATCH_SIZE, TUNING_LEARNING_RATE, TUNING_DEVICE, TUNING_SAMPLE_RATE, TUNING_RESERVOIR_CAPACITY,
+                TUNING_HELD_OUT_CAPACITY, TUNING_HELD_OUT_EVERY, TUNING_HORIZON, TUNING_REFERENCE_FRAMES, TUNING_GATE_TOLERANCE,
+                TUNING_GATE_REFERENCE_TOLERANCE, TUNING_GATE_MIN_HELD_OUT);
     }
 }

@@ -21,6 +21,13 @@ public class ScoredFrame {
     /** The source's threshold the frame was judged against; NaN before judging, or while a source has none. */
     public double threshold = Double.NaN;
     public boolean anomaly;
+    /** The served model's calibrated threshold (NaN: it has none); the threshold step starts from it. */
+    public double modelThreshold = Double.NaN;
+    /**
+     * The frame's normalised pixels, only for the frames sampled for fine-tuning (else null). Never written to the
+     * latents topic; {@link #judged} does not carry them on.
+     */
+    public float[] pixels;
 
     public ScoredFrame() {}
 
@@ -55,6 +62,7 @@ public class ScoredFrame {
         f.logVar = logVar;
         f.threshold = threshold;
         f.anomaly = anomaly;
+        f.modelThreshold = modelThreshold;
         return f;
     }
 

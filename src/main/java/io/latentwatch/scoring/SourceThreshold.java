@@ -15,6 +15,8 @@ public class SourceThreshold {
     public double logMean;
     /** Weighted variance of ln(score). */
     public double logVariance;
+    /** The model version whose scores these are; another version's scores start the statistics afresh. */
+    public long modelVersion;
 
     public SourceThreshold() {}
 

@@ -22,6 +22,14 @@ import org.apache.flink.util.OutputTag;
  * threshold a source raises no alert before its warm-up ends. A source's state is dropped after it has been silent
  * for the state TTL.
  *
+ * <p>With {@link #followingTheModel()} the base is the threshold the scorer put in each frame ({@link
+ * ScoredFrame#modelThreshold}, the served version's calibrated one), so a hot-swapped model brings its own threshold;
+ * a source's adapted statistics start afresh when its frames come from another model version, since they were fitted
+ * to the old model's scores.
+ *
+ * <p>Frames that carry pixels (sampled by the scorer for fine-tuning) and are judged normal against a threshold go
+ * to the {@link #NORMAL_SAMPLES} side output: never an alerted frame, never one judged while there is no threshold.
+ *
  * <p>Metrics (group {@code latentwatch}): {@code alerts} (counter).
  */
 public final class ThresholdFunction extends KeyedProcessFunction<String, ScoredFrame, ScoredFrame> {
@@ -31,13 +39,18 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
     /** The side output of alerts. */
     public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts") {};
 
+    /** The side output of sampled normal frames' pixels, for the fine-tuner's reservoir. */
+    public static final OutputTag<float[]> NORMAL_SAMPLES = new OutputTag<>("normal-samples") {};
+
     private final double base;
     private final boolean adaptive;
     private final int warmUp;
     private final int window;
+    private final double quantile;
     private final double z;
     private final double maxAdaptation;
     private final Duration stateTtl;
+    private final boolean followModel;
 
     private transient ValueState<SourceThreshold> state;
     private transient Counter alerts;
@@ -49,7 +62,7 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
      */
     public static ThresholdFunction fixed(double threshold) {
         checkBase(threshold, false);
-        return new ThresholdFunction(threshold, false, 0, 1, 0.99, 1, Duration.ofDays(1));
+        return new ThresholdFunction(threshold, false, 0, 1, 0.99, 1, Duration.ofDays(1), false);
     }
 
     /**
@@ -70,17 +83,28 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
         check(quantile > 0.5 && quantile < 1, "quantile must be in (0.5, 1), got %s", quantile);
         check(maxAdaptation >= 1 && Double.isFinite(maxAdaptation), "max adaptation must be a finite factor >= 1, got %s", maxAdaptation);
         check(stateTtl != null && !stateTtl.isNegative() && !stateTtl.isZero(), "state TTL must be positive, got %s", stateTtl);
-        return new ThresholdFunction(base, true, warmUp, window, quantile, maxAdaptation, stateTtl);
+        return new ThresholdFunction(base, true, warmUp, window, quantile, maxAdaptation, stateTtl, false);
     }
 
-    private ThresholdFunction(double base, boolean adaptive, int warmUp, int window, double quantile, double maxAdaptation, Duration stateTtl) {
+    /**
+     * The same function, taking as its base the served model's threshold carried in each frame where there is one
+     * (the base given here stays the fallback). For jobs whose scorers switch model versions.
+     */
+    public ThresholdFunction followingTheModel() {
+        return new ThresholdFunction(base, adaptive, warmUp, window, quantile, maxAdaptation, stateTtl, true);
+    }
+
+    private ThresholdFunction(double base, boolean adaptive, int warmUp, int window, double quantile, double maxAdaptation, Duration stateTtl,
+            boolean followModel) {
         this.base = base;
         this.adaptive = adaptive;
         this.warmUp = warmUp;
         this.window = window;
+        this.quantile = quantile;
         this.z = inverseNormal(quantile);
         this.maxAdaptation = maxAdaptation;
         this.stateTtl = stateTtl;
+        this.followModel = followModel;
     }
 
     @Override
@@ -96,24 +120,38 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
     @Override
     public void processElement(ScoredFrame frame, Context ctx, Collector<ScoredFrame> out) throws Exception {
         SourceThreshold stats = adaptive ? state.value() : null;
-        double threshold = threshold(stats);
+        if (stats != null && stats.modelVersion != frame.modelVersion) {
+            stats = null; // fitted to another model's scores
+        }
+        double base = followModel && Double.isFinite(frame.modelThreshold) ? frame.modelThreshold : this.base;
+        double threshold = threshold(stats, base);
         boolean anomaly = frame.score > threshold; // false while the threshold is NaN
         ScoredFrame judged = frame.judged(threshold, anomaly);
         out.collect(judged);
         if (anomaly) {
             ctx.output(ALERTS, Alert.of(judged, System.currentTimeMillis()));
             alerts.inc();
-        } else if (adaptive) {
+            return;
+        }
+        if (frame.pixels != null && !Double.isNaN(threshold)) {
+            ctx.output(NORMAL_SAMPLES, frame.pixels);
+        }
+        if (adaptive) {
             if (stats == null) {
                 stats = new SourceThreshold();
+                stats.modelVersion = frame.modelVersion;
             }
             stats.add(frame.score, window);
             state.update(stats);
         }
     }
 
-    /** The threshold a source with these statistics (null: none yet) is judged against. */
+    /** The threshold a source with these statistics (null: none yet) is judged against, from the function's base. */
     double threshold(SourceThreshold stats) {
+        return threshold(stats, base);
+    }
+
+    private double threshold(SourceThreshold stats, double base) {
         if (!adaptive || stats == null || stats.normals < warmUp) {
             return base;
         }

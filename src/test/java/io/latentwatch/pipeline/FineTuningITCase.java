@@ -1,0 +1,412 @@
+package io.latentwatch.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import io.latentwatch.TestModels;
+import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.scoring.ScoredFrame;
+import io.latentwatch.training.ModelRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fine-tuning loop of the scoring job on a MiniCluster against a real broker: sampled normal frames → fine-tuner
+ * → gate → registry → model-updates → the scorers, which switch versions between batches without a restart; refused
+ * models (diverged, regressed, corrupted after writing) never serve; a restarted job serves the newest accepted
+ * version.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class FineTuningITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static EmbeddedKafka kafka;
+
+    @TempDir Path tmp;
+
+    /** Frames of the training scene whose lighting drifts slowly; one source, so its frames keep their order. */
+    private static final SyntheticCamera CAMERA = TestModels.camera().optLightingDrift(0.02).build();
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.builder().partitions(1).start();
+        TestModels.detector();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void acceptedVersionsReachTheScorersWithoutARestartAndACorruptedOneNeverServes(TestInfo info) throws Exception {
+        Topics t = new Topics(info);
+        JobClient client = start(job(t).build(), new Configuration());
+        try {
+            Sender frames = new Sender(t.frames);
+            frames.send(60);
+            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            long version = v2.get("version").getAsLong();
+            Path dir = Paths.get(v2.get("path").getAsString());
+            assertEquals(ModelRegistry.builder().setRoot(registry()).build().path(version), dir, "a directory of the registry");
+            assertEquals(ModelDirectory.sha256(Files.readAllBytes(dir.resolve(ModelDirectory.WEIGHTS))), v2.get("sha256").getAsString());
+            assertTrue(v2.get("reason").getAsString().contains("eval_mse"), v2.toString());
+            assertTrue(v2.get("val_loss_before").getAsDouble() > 0 && v2.get("val_loss_after").getAsDouble() > 0, v2.toString());
+
+            frames.sendUntil(t.latents, any(f -> f.get("model_version").getAsLong() >= version), "frames scored by the new version");
+            assertEquals(JobStatus.RUNNING, client.getJobStatus().get(), "no restart, no failure");
+            assertThresholdsFollowTheServedModel(t.latents);
+
+            // a registered version corrupted on disk: the fine-tuner says so and the scorers go back to a valid one
+            JsonObject newest = lastAccepted(t.updates);
+            long bad = newest.get("version").getAsLong();
+            corrupt(Paths.get(newest.get("path").getAsString()).resolve(ModelDirectory.WEIGHTS));
+            frames.send(5);
+            JsonObject refusal = waitFor(t.updates, "a rejection of the corrupted version",
+                    u -> !accepted(u) && parent(u) == bad);
+            assertTrue(refusal.get("version").isJsonNull(), refusal.toString());
+            assertTrue(refusal.get("reason").getAsString().contains("sha256"), refusal.toString());
+            JsonObject fallback = lastAccepted(t.updates);
+            long good = fallback.get("version").getAsLong();
+            assertTrue(good < bad, "falls back to an older valid version: " + fallback);
+            frames.sendUntil(t.latents, all -> {
+                int lastBad = -1;
+                for (int i = 0; i < all.size(); i++) {
+                    lastBad = all.get(i).get("model_version").getAsLong() == bad ? i : lastBad;
+                }
+                return all.subList(lastBad + 1, all.size()).stream().anyMatch(f -> f.get("model_version").getAsLong() == good);
+            }, "frames scored by version " + good + " again");
+
+            // the stale announcement of the corrupted version reaches the scorers: they refuse it and keep serving
+            Records.send(kafka.clientProperties(), t.updates, List.of(new Records.Sent("latentwatch", newest.toString().getBytes(StandardCharsets.UTF_8), Map.of())));
+            Thread.sleep(1500);
+            int before = Records.readCommitted(kafka.clientProperties(), t.latents).size();
+            frames.send(8);
+            List<JsonObject> after = waitForCount(t.latents, before + 8);
+            for (JsonObject f : after.subList(before, after.size())) {
+                assertEquals(good, f.get("model_version").getAsLong(), "a refused model never serves: " + f);
+            }
+            assertEquals(JobStatus.RUNNING, client.getJobStatus().get());
+            assertEveryFrameOnce(t.latents, frames.sent);
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDivergedFineTuneIsRejectedAndTheOldVersionKeepsServing(TestInfo info) throws Exception {
+        assertRejectedAndVersion1KeepsServing(info, 1e9, 0.5, "diverged", "not finite", "must be finite");
+    }
+
+    @Test
+    void aRegressedCandidateIsRejectedByTheGate(TestInfo info) throws Exception {
+        // a step size 200 times the default: the model stays finite but forgets the scene; no regression is tolerated
+        assertRejectedAndVersion1KeepsServing(info, 0.02, 0.0, "regressed beyond the tolerance");
+    }
+
+    private void assertRejectedAndVersion1KeepsServing(TestInfo info, double learningRate, double tolerance, String... reasonParts)
+            throws Exception {
+        Topics t = new Topics(info);
+        JobClient client = start(job(t).set(ScoringJobOptions.TUNING_LEARNING_RATE, learningRate)
+                .set(ScoringJobOptions.TUNING_GATE_TOLERANCE, tolerance)
+                .set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, tolerance)
+                .build(), new Configuration());
+        try {
+            Sender frames = new Sender(t.frames);
+            frames.send(60);
+            JsonObject rejected = waitFor(t.updates, "a decision on the fine-tuned candidate", u -> parent(u) == 1 && !u.get("reason").getAsString().startsWith("initial"));
+            System.out.println("decision at learning rate " + learningRate + ": " + rejected);
+            assertFalse(accepted(rejected), rejected.toString());
+            String reason = rejected.get("reason").getAsString();
+            assertTrue(java.util.Arrays.stream(reasonParts).anyMatch(reason::contains), "reason " + reason + " names none of "
+                    + java.util.Arrays.toString(reasonParts));
+            assertTrue(rejected.get("version").isJsonNull() && rejected.get("path").isJsonNull(), "nothing registered: " + rejected);
+            assertEquals(List.of(1L), ModelRegistry.builder().setRoot(registry()).build().versions());
+            frames.send(20);
+            List<JsonObject> latents = waitForCount(t.latents, 80);
+            latents.forEach(f -> assertEquals(1, f.get("model_version").getAsLong(), f.toString()));
+            assertEquals(JobStatus.RUNNING, client.getJobStatus().get(), "nothing crashed");
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void afterAFailureTheScorersServeTheNewestAcceptedVersion(TestInfo info) throws Exception {
+        Topics t = new Topics(info);
+        String failureKey = t.frames;
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        JobClient client = start(job(t).optAfterScoring(s -> s.map(new FailOnceOnANewVersion(failureKey)).name("fail once").uid("test-fail-once"))
+                .build(), restart);
+        try {
+            Sender frames = new Sender(t.frames);
+            frames.send(60);
+            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            long version = v2.get("version").getAsLong();
+            frames.sendUntil(t.latents, any(f -> f.get("model_version").getAsLong() >= version), "frames scored by the new version");
+            int firstNew = frames.sent.size();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!FailOnceOnANewVersion.FAILED.containsKey(failureKey)) {
+                assertTrue(System.nanoTime() < deadline, "the injected failure did not happen");
+                frames.send(5);
+                Thread.sleep(300);
+            }
+            frames.send(30);
+            List<JsonObject> latents = waitForCount(t.latents, frames.sent.size());
+            Set<String> afterSwitch = new java.util.HashSet<>(frames.sent.subList(firstNew, frames.sent.size()));
+            for (JsonObject f : latents) {
+                if (afterSwitch.contains(f.get("frame_id").getAsString())) {
+                    assertTrue(f.get("model_version").getAsLong() >= version, "scored after the switch and the restart by an older version: " + f);
+                }
+            }
+            assertEveryFrameOnce(t.latents, frames.sent);
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    // ---- the job and its topics ----------------------------------------------------------------------------------
+
+    private final class Topics {
+        final String frames;
+        final String latents;
+        final String alerts;
+        final String dlq;
+        final String updates;
+
+        Topics(TestInfo info) {
+            String prefix = info.getTestMethod().orElseThrow().getName().substring(0, 12) + "-" + Long.toHexString(System.nanoTime()) + "-";
+            frames = prefix + "frames";
+            latents = prefix + "latents";
+            alerts = prefix + "alerts";
+            dlq = prefix + "dlq";
+            updates = prefix + "updates";
+            kafka.createTopics(frames, latents, alerts, dlq, updates);
+        }
+    }
+
+    private Path registry() {
+        return tmp.resolve("registry");
+    }
+
+    /** Fine-tuning after every 40 sampled frames (every frame sampled), the first 20 the reference set, lenient gate. */
+    private ScoringJob.Builder job(Topics t) {
+        String p = t.frames.substring(0, t.frames.length() - "frames".length());
+        return ScoringJob.builder()
+                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
+                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
+                .set(ScoringJobOptions.DEVICE, "cpu")
+                .set(ScoringJobOptions.FRAMES_TOPIC, t.frames)
+                .set(ScoringJobOptions.LATENTS_TOPIC, t.latents)
+                .set(ScoringJobOptions.ALERTS_TOPIC, t.alerts)
+                .set(ScoringJobOptions.DLQ_TOPIC, t.dlq)
+                .set(ScoringJobOptions.MODEL_UPDATES_TOPIC, t.updates)
+                .set(ScoringJobOptions.GROUP_ID, p + "group")
+                .set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, p + "tx")
+                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
+                .set(ScoringJobOptions.SCORING_PARALLELISM, 1)
+                .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
+                .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(5))
+                .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
+                .set(ScoringJobOptions.TUNING_ENABLED, true)
+                .set(ScoringJobOptions.TUNING_REGISTRY, registry().toString())
+                .set(ScoringJobOptions.TUNING_SAMPLE_RATE, 1.0)
+                .set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, 20)
+                .set(ScoringJobOptions.TUNING_FRAMES, 40)
+                .set(ScoringJobOptions.TUNING_STEPS, 8)
+                .set(ScoringJobOptions.TUNING_BATCH_SIZE, 16)
+                .set(ScoringJobOptions.TUNING_LEARNING_RATE, 1e-4)
+                .set(ScoringJobOptions.TUNING_DEVICE, "cpu")
+                .set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2)
+                .set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 16)
+                .set(ScoringJobOptions.TUNING_GATE_TOLERANCE, 1.0)
+                .set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, 1.0);
+    }
+
+    private static JobClient start(ScoringJob job, Configuration conf) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        return job.start(env);
+    }
+
+    /** Sends the drifting camera's frames in order, ids f-0, f-1, ... */
+    private static final class Sender {
+        final String topic;
+        final List<String> sent = new ArrayList<>();
+
+        Sender(String topic) {
+            this.topic = topic;
+        }
+
+        void send(int count) throws Exception {
+            List<Records.Sent> out = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                long index = sent.size();
+                String id = "f-" + index;
+                out.add(Records.Sent.frame("cam-0", id, CAMERA.frame(index, io.latentwatch.frames.AnomalyKind.NONE).encodePng()));
+                sent.add(id);
+            }
+            Records.send(kafka.clientProperties(), topic, out);
+        }
+
+        /** Sends 5 frames at a time until the committed latents records, in order, pass {@code test}. */
+        void sendUntil(String latents, Predicate<List<JsonObject>> test, String what) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!test.test(Records.readCommitted(kafka.clientProperties(), latents).stream().map(Records::json).collect(Collectors.toList()))) {
+                assertTrue(System.nanoTime() < deadline, "no " + what + " within 90 s");
+                send(5);
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    // ---- reading the topics ---------------------------------------------------------------------------------------
+
+    private static Predicate<List<JsonObject>> any(Predicate<JsonObject> test) {
+        return all -> all.stream().anyMatch(test);
+    }
+
+    /** parent_version, or -1 where it is null (the initial model). */
+    private static long parent(JsonObject update) {
+        return update.get("parent_version").isJsonNull() ? -1 : update.get("parent_version").getAsLong();
+    }
+
+    private static boolean accepted(JsonObject update) {
+        return update.get("accepted").getAsBoolean();
+    }
+
+    private static JsonObject waitFor(String topic, String what, Predicate<JsonObject> test) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), topic)) {
+                JsonObject j = Records.json(r);
+                if (test.test(j)) {
+                    return j;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no " + what + " in " + topic + " within 120 s");
+            Thread.sleep(300);
+        }
+    }
+
+    private static List<JsonObject> waitForCount(String topic, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            List<JsonObject> all = Records.readCommitted(kafka.clientProperties(), topic).stream().map(Records::json).collect(Collectors.toList());
+            if (all.size() >= count) {
+                return all;
+            }
+            assertTrue(System.nanoTime() < deadline, all.size() + " of " + count + " records in " + topic + " after 60 s");
+            Thread.sleep(300);
+        }
+    }
+
+    private static JsonObject lastAccepted(String topic) {
+        JsonObject last = null;
+        for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), topic)) {
+            JsonObject j = Records.json(r);
+            if (accepted(j)) {
+                last = j;
+            }
+        }
+        assertNotNull(last, "no accepted update in " + topic);
+        return last;
+    }
+
+    /** Every latents record is judged against the calibrated threshold of the version that scored it. */
+    private void assertThresholdsFollowTheServedModel(String latents) throws Exception {
+        Map<Long, Double> thresholds = new HashMap<>();
+        ModelRegistry registry = ModelRegistry.builder().setRoot(registry()).build();
+        for (long v : registry.versions()) {
+            thresholds.put(v, ModelDirectory.readMetadata(registry.path(v)).threshold());
+        }
+        for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), latents)) {
+            JsonObject f = Records.json(r);
+            long v = f.get("model_version").getAsLong();
+            assertTrue(thresholds.containsKey(v), "version " + v + " is in the registry");
+            assertEquals(thresholds.get(v), f.get("threshold").getAsDouble(), 1e-9 * thresholds.get(v), "threshold of " + f);
+        }
+        assertTrue(thresholds.values().stream().distinct().count() > 1, "each version has its own calibrated threshold: " + thresholds);
+    }
+
+    private static void assertEveryFrameOnce(String latents, List<String> sent) {
+        Map<String, Long> counts = Records.countByFrameId(Records.readCommitted(kafka.clientProperties(), latents));
+        assertEquals(new java.util.TreeSet<>(sent), new java.util.TreeSet<>(counts.keySet()), "one latents record per frame");
+        Map<String, Long> doubled = counts.entrySet().stream().filter(e -> e.getValue() != 1)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertEquals(Map.of(), doubled, "frames with more than one latents record");
+    }
+
+    private static void corrupt(Path file) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 1] ^= 0x55;
+        Files.write(file, bytes);
+    }
+
+    /**
+     * Throws once per key in this JVM, on a frame of a fine-tuned version (> 1) seen at least two seconds after the
+     * first one: by then checkpoints have captured the scorers' switch.
+     */
+    static final class FailOnceOnANewVersion extends RichMapFunction<ScoredFrame, ScoredFrame> {
+        static final Map<String, Boolean> FAILED = new ConcurrentHashMap<>();
+        private final String key;
+        private transient long firstNewAt;
+
+        FailOnceOnANewVersion(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public ScoredFrame map(ScoredFrame f) {
+            if (f.modelVersion > 1) {
+                long now = System.currentTimeMillis();
+                if (firstNewAt == 0) {
+                    firstNewAt = now;
+                } else if (now - firstNewAt >= 2000 && FAILED.putIfAbsent(key, true) == null) {
+                    throw new IllegalStateException("injected failure while serving version " + f.modelVersion);
+                }
+            }
+            return f;
+        }
+    }
+}
