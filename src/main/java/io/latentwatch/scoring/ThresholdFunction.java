@@ -177,7 +177,7 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
      * The standard normal quantile function Φ⁻¹(p), by Acklam's rational approximation (relative error below
      * 1.2e-9).
      */
-    static double inverseNormal(double p) {
+    public static double inverseNormal(double p) {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("probability must be in (0, 1), got " + p);
         }

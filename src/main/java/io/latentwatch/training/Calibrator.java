@@ -124,7 +124,8 @@ public final class Calibrator {
      * refitted, since fine-tuning moves the latents. The held-out frames are split alternately: the Gaussian is
      * fitted to the μ and log σ² of one half (its covariance shrunk towards its diagonal by d / (n + d), as n may
      * be small next to the 2·latent_dim dimensions d), the score scales and the threshold come from the other half, so the
-     * threshold is not set on the frames the Gaussian was fitted to.
+     * threshold is not set on the frames the Gaussian was fitted to, and is the truncation-safe
+     * {@link ThresholdRecalibrator#heldOutThreshold}.
      *
      * @throws IllegalArgumentException (from the returned recalibrator) with fewer than
      *     {@value #MIN_RECALIBRATION_FRAMES} held-out frames for a latent score, or an unknown score
@@ -154,7 +155,7 @@ public final class Calibrator {
             }
             JsonObject c = serving.deepCopy();
             score.writeTo(c);
-            c.addProperty("threshold", threshold(values, rate));
+            c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
             c.addProperty("quantile", 1 - rate);
             c.addProperty("frames", values.length);
             c.addProperty("false_alarm_rate", rate);

@@ -205,6 +205,139 @@ class FineTuningITCase {
         }
     }
 
+    /**
+     * The camera's lighting drifts by 0.005 levels a frame (+15 levels over the run). Without fine-tuning the
+     * false-alarm rate climbs far above the calibrated 1 %; with it, rounds every ~200 normal frames keep it under
+     * twice that, while the injected anomalies are still alerted. The frames are sent 50 at a time and each round is
+     * waited for, so the run does not depend on how fast this machine trains.
+     */
+    @Test
+    void underLightingDriftFineTuningKeepsTheFalseAlarmRateNearTheCalibratedOne(TestInfo info) throws Exception {
+        SyntheticCamera camera = TestModels.camera().optLightingDrift(0.005).anomalyRate(0.05)
+                .optAnomalyKinds(TestModels.DETECTABLE.toArray(io.latentwatch.frames.AnomalyKind[]::new)).build();
+        int total = 3000;
+        int chunk = 50;
+        int reference = 100;
+        int roundEvery = 200;
+        double calibrated = 1 - ModelDirectory.readMetadata(TestModels.detector()).calibration().get("quantile").getAsDouble();
+        Topics t = new Topics(info);
+        JobClient client = start(job(t)
+                .set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, reference)
+                .set(ScoringJobOptions.TUNING_FRAMES, roundEvery)
+                .set(ScoringJobOptions.TUNING_STEPS, 30)
+                .set(ScoringJobOptions.TUNING_BATCH_SIZE, 32)
+                .set(ScoringJobOptions.TUNING_LEARNING_RATE, 5e-4)
+                .set(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY, 300)
+                .set(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY, 200)
+                .set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2)
+                .set(ScoringJobOptions.TUNING_HORIZON, 600L)
+                .set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 40)
+                .set(ScoringJobOptions.TUNING_GATE_TOLERANCE, 0.1)
+                .set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, 0.3)
+                .build(), new Configuration());
+        List<io.latentwatch.frames.CameraFrame> truth = new ArrayList<>();
+        try {
+            int referenceLeft = reference;
+            int sinceRound = 0;
+            int rounds = 0;
+            for (int sent = 0; sent < total; sent += chunk) {
+                List<Records.Sent> out = new ArrayList<>();
+                for (int i = sent; i < sent + chunk; i++) {
+                    io.latentwatch.frames.CameraFrame f = camera.frame(i);
+                    truth.add(f);
+                    out.add(Records.Sent.frame("cam-0", "f-" + i, f.encodePng()));
+                }
+                Records.send(kafka.clientProperties(), t.frames, out);
+                List<JsonObject> latents = waitForCount(t.latents, sent + chunk);
+                // the fine-tuner's own count: frames judged normal are sampled; the first ones form the reference set
+                int normals = (int) latents.subList(sent, sent + chunk).stream().filter(f -> !f.get("anomaly").getAsBoolean()).count();
+                int toReference = Math.min(referenceLeft, normals);
+                referenceLeft -= toReference;
+                sinceRound += normals - toReference;
+                if (sinceRound >= roundEvery) {
+                    sinceRound = 0;
+                    int expected = ++rounds;
+                    waitFor(t.updates, "decision " + expected, u -> decisions(t.updates) >= expected);
+                }
+            }
+            List<JsonObject> tuned = Records.readCommitted(kafka.clientProperties(), t.latents).stream().map(Records::json).collect(Collectors.toList());
+            List<JsonObject> updates = Records.readCommitted(kafka.clientProperties(), t.updates).stream().map(Records::json).collect(Collectors.toList());
+            long accepted = updates.stream().filter(u -> accepted(u) && parent(u) > 0).count();
+
+            Topics baseline = new Topics(info);
+            ScoringJob plain = job(t).set(ScoringJobOptions.TUNING_ENABLED, false)
+                    .set(ScoringJobOptions.LATENTS_TOPIC, baseline.latents)
+                    .set(ScoringJobOptions.ALERTS_TOPIC, baseline.alerts)
+                    .set(ScoringJobOptions.DLQ_TOPIC, baseline.dlq)
+                    .set(ScoringJobOptions.GROUP_ID, baseline.frames + "-group")
+                    .set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, baseline.frames + "-tx")
+                    .optStoppingOffsets(org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer.latest())
+                    .build();
+            start(plain, new Configuration()).getJobExecutionResult().get(120, TimeUnit.SECONDS);
+            List<JsonObject> fixed = Records.readCommitted(kafka.clientProperties(), baseline.latents).stream().map(Records::json)
+                    .collect(Collectors.toList());
+
+            double[] farFixed = falseAlarmRates(fixed, truth, 500);
+            double[] farTuned = falseAlarmRates(tuned, truth, 500);
+            System.out.printf("drift test: calibrated false-alarm rate %.3f; %d rounds, %d versions accepted%n", calibrated, rounds, accepted);
+            System.out.println("false-alarm rate per 500 frames without fine-tuning: " + java.util.Arrays.toString(farFixed));
+            System.out.println("false-alarm rate per 500 frames with fine-tuning:    " + java.util.Arrays.toString(farTuned));
+            double recall = recall(tuned, truth, 1000);
+            System.out.printf("recall of the injected anomalies in the last 1000 frames with fine-tuning: %.3f (without: %.3f)%n", recall,
+                    recall(fixed, truth, 1000));
+
+            assertTrue(farFixed[farFixed.length - 1] > 5 * calibrated, "without fine-tuning the rate climbs: " + java.util.Arrays.toString(farFixed));
+            assertTrue(accepted >= 3, accepted + " versions accepted of " + rounds + " rounds");
+            // bounded: from frame 1000 on, every window of 500 frames stays under twice the calibrated rate
+            for (int w = 2; w < farTuned.length; w++) {
+                assertTrue(farTuned[w] < 2 * calibrated, "window " + w + " with fine-tuning: " + java.util.Arrays.toString(farTuned));
+            }
+            assertTrue(recall >= 0.9, "injected anomalies alerted with fine-tuning: " + recall);
+            assertEquals(JobStatus.RUNNING, client.getJobStatus().get());
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Decisions about fine-tuned candidates so far (the initial model's adoption is not one). */
+    private static long decisions(String updates) {
+        return Records.readCommitted(kafka.clientProperties(), updates).stream().map(Records::json).filter(u -> parent(u) > 0).count();
+    }
+
+    /** Per window of frames (in sending order): normal frames alerted / normal frames. */
+    private static double[] falseAlarmRates(List<JsonObject> latents, List<io.latentwatch.frames.CameraFrame> truth, int window) {
+        Map<String, Boolean> alerted = new HashMap<>();
+        latents.forEach(f -> alerted.put(f.get("frame_id").getAsString(), f.get("anomaly").getAsBoolean()));
+        double[] rates = new double[truth.size() / window];
+        for (int w = 0; w < rates.length; w++) {
+            int normals = 0;
+            int alarms = 0;
+            for (int i = w * window; i < (w + 1) * window; i++) {
+                if (!truth.get(i).isAnomaly()) {
+                    normals++;
+                    alarms += alerted.get("f-" + i) ? 1 : 0;
+                }
+            }
+            rates[w] = Math.round(1000.0 * alarms / normals) / 1000.0;
+        }
+        return rates;
+    }
+
+    /** Injected anomalies alerted / injected anomalies, over the last {@code frames} frames. */
+    private static double recall(List<JsonObject> latents, List<io.latentwatch.frames.CameraFrame> truth, int frames) {
+        Map<String, Boolean> alerted = new HashMap<>();
+        latents.forEach(f -> alerted.put(f.get("frame_id").getAsString(), f.get("anomaly").getAsBoolean()));
+        int anomalies = 0;
+        int caught = 0;
+        for (int i = truth.size() - frames; i < truth.size(); i++) {
+            if (truth.get(i).isAnomaly()) {
+                anomalies++;
+                caught += alerted.get("f-" + i) ? 1 : 0;
+            }
+        }
+        return (double) caught / anomalies;
+    }
+
     // ---- the job and its topics ----------------------------------------------------------------------------------
 
     private final class Topics {
