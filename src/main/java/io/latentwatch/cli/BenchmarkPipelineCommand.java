@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.SyntheticCamera;
@@ -56,7 +57,9 @@ import picocli.CommandLine.Option;
             "End-to-end frames/s of the scoring job through a real Kafka broker and a local Flink (frames topic pre-filled with",
             "PNG camera frames, exactly-once sinks, parallelism 1) at several max batch sizes, next to the raw model rate",
             "(BatchScorer on the same frames, already decoded) measured in the same run; then the latency from capture to the",
-            "latents record at half the best end-to-end rate (at-least-once sinks, so records are visible when written)."
+            "latents record at half the best end-to-end rate (at-least-once sinks, so records are visible when written); then",
+            "the end-to-end rate at the best batch size with fine-tuning rounds running the whole time, next to the same job",
+            "without fine-tuning, both in this run."
         })
 final class BenchmarkPipelineCommand implements Callable<Integer> {
 
@@ -81,6 +84,10 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
             description = "max batch delay of the latency run (default: ${DEFAULT-VALUE})")
     Duration maxBatchDelay;
 
+    @Option(names = "--fine-tune-steps", defaultValue = "20",
+            description = "Adam steps per round in the fine-tuning comparison; 0 skips it (default: ${DEFAULT-VALUE})")
+    int fineTuneSteps;
+
     @Option(names = "--json", description = "also write every row as a JSON line to this file")
     Path json;
 
@@ -91,8 +98,8 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--batch-sizes must be positive, got " + b);
             }
         }
-        if (frames < 10 || seconds <= 0 || latencySeconds < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must be at least 10, --seconds positive, --latency-seconds >= 0");
+        if (frames < 10 || seconds <= 0 || latencySeconds < 0 || fineTuneSteps < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must be at least 10, --seconds positive, --latency-seconds and --fine-tune-steps >= 0");
         }
         PrintWriter out = LatentwatchCommand.out(spec);
         Gson gson = new Gson();
@@ -222,6 +229,60 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                     row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.99));
                     row.put("delivery", "at-least-once");
                     BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                }
+
+                if (fineTuneSteps > 0) {
+                    // the same job and frames twice: without fine-tuning, then with a round starting every 50 sampled
+                    // frames (every frame sampled), so training competes with scoring the whole run
+                    double without = 0;
+                    for (boolean tune : new boolean[] {false, true}) {
+                        String suffix = tune ? "tuned" : "untuned";
+                        String latents = "bench-latents-" + suffix;
+                        kafka.createTopics(latents, "bench-alerts-" + suffix, "bench-dlq-" + suffix, "bench-updates-" + suffix);
+                        ScoringJob.Builder b = job(modelDir, client, bestBatch, Duration.ofMillis(50), "exactly-once", suffix);
+                        if (tune) {
+                            b.set(ScoringJobOptions.TUNING_ENABLED, true)
+                                    .set(ScoringJobOptions.TUNING_REGISTRY, tmp.resolve("registry").toString())
+                                    .set(ScoringJobOptions.MODEL_UPDATES_TOPIC, "bench-updates-" + suffix)
+                                    .set(ScoringJobOptions.TUNING_DEVICE, "cpu")
+                                    .set(ScoringJobOptions.TUNING_SAMPLE_RATE, 1.0)
+                                    .set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, 50)
+                                    .set(ScoringJobOptions.TUNING_FRAMES, 50)
+                                    .set(ScoringJobOptions.TUNING_STEPS, fineTuneSteps)
+                                    .set(ScoringJobOptions.TUNING_BATCH_SIZE, 16)
+                                    .set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 16)
+                                    .set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2);
+                        }
+                        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+                        env.setParallelism(1);
+                        JobClient jobClient = b.build().start(env); // a fine-tuning job has no end: cancelled once all is scored
+                        List<Long> times = new ArrayList<>();
+                        read(client, latents, frames, Duration.ofMinutes(30), (r, now) -> times.add(r.timestamp()));
+                        jobClient.cancel().get(60, TimeUnit.SECONDS);
+                        Collections.sort(times);
+                        double rate = times.size() < 2 ? 0 : (times.size() - 1) / ((times.get(times.size() - 1) - times.get(0)) / 1e3);
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("figure", tune ? "with-fine-tuning" : "without-fine-tuning");
+                        row.put("max_batch_size", bestBatch);
+                        row.put("frames", times.size());
+                        row.put("e2e_frames_per_s", round(rate));
+                        if (tune) {
+                            long[] decisions = new long[2];
+                            read(client, "bench-updates-" + suffix, Long.MAX_VALUE, Duration.ofSeconds(3), (r, now) -> {
+                                JsonObject u = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
+                                if (!u.get("parent_version").isJsonNull()) {
+                                    decisions[u.get("accepted").getAsBoolean() ? 0 : 1]++;
+                                }
+                            });
+                            row.put("rounds_decided", decisions[0] + decisions[1]);
+                            row.put("accepted", decisions[0]);
+                            row.put("fine_tune_steps_per_round", fineTuneSteps);
+                            row.put("over_without", round(rate / without));
+                        } else {
+                            without = rate;
+                        }
+                        BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                    }
                 }
             }
         } finally {

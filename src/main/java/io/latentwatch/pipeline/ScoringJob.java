@@ -53,12 +53,18 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *
  * <pre>
  * KafkaSource(frames) → decode + validate ─► micro-batcher → DIP-VAE scorer → unbatch → keyBy(source) → threshold ─► KafkaSink(latents)
- *                            └ dead letters ─► KafkaSink(frames-dlq)                                       └ alerts ─► KafkaSink(alerts)
+ *                            └ dead letters ─► KafkaSink(frames-dlq)      ▲                                ├ alerts ─► KafkaSink(alerts)
+ *                                                                        │ broadcast                      └ normal samples (fine-tuning on)
+ *                                      KafkaSource(model-updates) ───────┘                                     │
+ *                                                ▲                                  fine-tuner (parallelism 1) ◄┘
+ *                                                └──────────── KafkaSink(model-updates) ◄───────┘
  * </pre>
  *
  * Built from {@link ScoringJobOptions} with {@link #builder()}; {@link #attach(StreamExecutionEnvironment)} adds the
  * operators (each with a name and a stable uid) and turns checkpointing on. Decoder, batcher and scorer run chained
- * at the scoring parallelism; only the threshold step is keyed.
+ * at the scoring parallelism; only the threshold step is keyed. With {@link ScoringJobOptions#TUNING_ENABLED} the
+ * side pipeline is added: the loop back to the scorers goes through the model-updates topic, since Flink 2.x has no
+ * iterations.
  *
  * <p>{@link #main(String[])} runs it, so the same class works under {@code flink run -c
  * io.latentwatch.pipeline.ScoringJob latentwatch.jar --latentwatch.model.path /models/m ...} and locally.

@@ -95,6 +95,27 @@ class ScoringJobBuilderTest {
     }
 
     @Test
+    void fineTuningSettingsAreChecked() throws Exception {
+        Configuration c = base();
+        c.set(ScoringJobOptions.TUNING_ENABLED, true);
+        assertEquals("latentwatch.tuning.enabled=true needs latentwatch.tuning.registry (a shared registry directory)", error(c));
+        c.set(ScoringJobOptions.TUNING_REGISTRY, tmp.resolve("registry").toString());
+        c.set(ScoringJobOptions.TUNING_SAMPLE_RATE, 0.0);
+        assertEquals("latentwatch.tuning.sample-rate must be in (0, 1], got 0.0", error(c));
+        c.set(ScoringJobOptions.TUNING_SAMPLE_RATE, 0.5);
+        c.set(ScoringJobOptions.TUNING_STEPS, 0);
+        assertEquals("latentwatch.tuning.*: fine-tune steps must be at least 1, got 0", error(c));
+        c.set(ScoringJobOptions.TUNING_STEPS, 5);
+        c.set(ScoringJobOptions.MODEL_UPDATES_TOPIC, "latents");
+        assertEquals("latentwatch.topics.model-updates is latents, which another latentwatch.topics.* option names too; each topic must differ",
+                error(c));
+        c.set(ScoringJobOptions.MODEL_UPDATES_TOPIC, "model-updates");
+        ScoringJob job = ScoringJob.builder().setConfiguration(c).build();
+        assertTrue(job.fineTunes());
+        assertEquals(List.of("frames", "latents", "alerts", "frames-dlq", "model-updates"), job.topics());
+    }
+
+    @Test
     void aPropertiesFileThatSetsWhatTheJobSetsIsRefused() throws Exception {
         Path props = tmp.resolve("client.properties");
         Files.writeString(props, "group.id=mine\n");

@@ -106,4 +106,42 @@ class ThresholdFunctionTest {
         assertEquals(-3.090232, ThresholdFunction.inverseNormal(0.001), 1e-6);
         assertFalse(Double.isNaN(ThresholdFunction.inverseNormal(0.999999)));
     }
+
+    private static ScoredFrame served(String source, int i, double score, long version, double modelThreshold, boolean sampled) {
+        ScoredFrame f = ScoredFrame.of(source, source + "-" + i, i, i, version, new FrameScore(score, 0.1, score, new float[] {0}, new float[] {0}));
+        f.modelThreshold = modelThreshold;
+        f.pixels = sampled ? new float[] {i} : null;
+        return f;
+    }
+
+    @Test
+    void followingTheModelEachFrameIsJudgedAgainstItsVersionsThresholdAndOnlyNormalSampledFramesGoToTheSampler() throws Exception {
+        try (var h = harness(ThresholdFunction.fixed(0.02).followingTheModel())) {
+            h.processElement(served("a", 0, 0.03, 1, 0.05, true), 0); // under version 1's threshold: normal, sampled
+            h.processElement(served("a", 1, 0.06, 1, 0.05, true), 0); // alerted: never sampled
+            h.processElement(served("a", 2, 0.03, 2, 0.025, true), 0); // version 2 is stricter: alerted
+            h.processElement(served("a", 3, 0.01, 2, 0.025, false), 0); // normal, not sampled by the scorer
+            h.processElement(served("a", 4, 0.015, 2, Double.NaN, true), 0); // a model without threshold: the fixed one
+            List<ScoredFrame> judged = h.extractOutputValues();
+            assertEquals(List.of(0.05, 0.05, 0.025, 0.025, 0.02), judged.stream().map(f -> f.threshold).toList());
+            assertEquals(List.of(false, true, true, false, false), judged.stream().map(f -> f.anomaly).toList());
+            assertTrue(judged.stream().allMatch(f -> f.pixels == null), "pixels never go on to the latents");
+            List<Float> sampled = h.getSideOutput(ThresholdFunction.NORMAL_SAMPLES).stream().map(r -> r.getValue()[0]).toList();
+            assertEquals(List.of(0f, 4f), sampled);
+        }
+    }
+
+    @Test
+    void anAdaptedThresholdStartsAfreshWhenTheModelVersionChanges() throws Exception {
+        try (var h = harness(ThresholdFunction.adaptive(0.02, 20, 100, 0.99, 10, Duration.ofHours(1)).followingTheModel())) {
+            Random r = new Random(2);
+            for (int i = 0; i < 40; i++) {
+                h.processElement(served("a", i, 0.005 * Math.exp(0.05 * r.nextGaussian()), 1, 0.02, false), 0);
+            }
+            double adapted = h.extractOutputValues().get(39).threshold;
+            assertTrue(adapted < 0.007, "adapted to version 1's scores, well under its base 0.02: " + adapted);
+            h.processElement(served("a", 40, 0.01, 2, 0.03, false), 0);
+            assertEquals(0.03, h.extractOutputValues().get(40).threshold, "version 2: its own base until a new warm-up");
+        }
+    }
 }
