@@ -253,7 +253,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                                     .set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 16)
                                     .set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2);
                         }
-                        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+                        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(new Configuration()));
                         env.setParallelism(1);
                         JobClient jobClient = b.build().start(env); // a fine-tuning job has no end: cancelled once all is scored
                         List<Long> times = new ArrayList<>();

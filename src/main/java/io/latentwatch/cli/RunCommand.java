@@ -142,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
 
         ScoringJob job = ScoringJob.builder().setConfiguration(conf).build();
         job.kafka().checkTopicsExist(job.topics(), 30_000);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(conf));
         env.setParallelism(parallelism);
         printSettings(out, job);
         JobClient client = job.start(env);

@@ -31,6 +31,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -322,6 +323,12 @@ public final class ScoringJob {
         if (!interval.isZero()) {
             env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         }
+        if (tuning != null && env.getConfiguration().getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+            // the reservoir is megabytes (1024 frames of 3x64x64 are 50 MB), more than JobManager-memory checkpoints take
+            org.slf4j.LoggerFactory.getLogger(ScoringJob.class).warn("fine-tuning keeps its reservoir in state, which JobManager-memory"
+                    + " checkpoints (at most 5 MB) refuse for larger frames or reservoirs; set {} (shared storage on a cluster)",
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY.key());
+        }
         int parallelism = options.getOptional(ScoringJobOptions.SCORING_PARALLELISM).orElse(env.getParallelism());
         DipVaeConfig config = model.config();
 
@@ -392,6 +399,19 @@ public final class ScoringJob {
                 .uid(UID_DLQ_SINK)
                 .setParallelism(parallelism);
         return judged;
+    }
+
+    /**
+     * A configuration for a local environment that runs this job: {@code base} plus, where it names none, a checkpoint
+     * directory under the temporary directory (the fine-tuner's reservoir outgrows JobManager-memory checkpoints).
+     */
+    public static Configuration localEnvironment(Configuration base) {
+        Configuration conf = new Configuration(base);
+        if (conf.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, Paths.get(System.getProperty("java.io.tmpdir"), "latentwatch-checkpoints").toUri().toString());
+        }
+        return conf;
     }
 
     /** Attaches the job and submits it without waiting for it to end. */
