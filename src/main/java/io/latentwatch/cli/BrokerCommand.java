@@ -44,7 +44,7 @@ final class BrokerCommand implements Callable<Integer> {
         }
         for (String topic : topics) {
             try {
-                EmbeddedKafka.checkTopicName(topic);
+                io.latentwatch.pipeline.TopicNames.check(topic);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--topics: " + e.getMessage());
             }

@@ -33,7 +33,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.utils.Time;
@@ -235,7 +234,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         checkArgument(partitions >= 1, "partitions must be at least 1, got %s", partitions);
         List<NewTopic> topics = new ArrayList<>();
         for (String name : new LinkedHashSet<>(Arrays.asList(names))) {
-            checkTopicName(name);
+            TopicNames.check(name);
             topics.add(new NewTopic(name, partitions, (short) 1));
         }
         Map<String, Object> props = new HashMap<>(clientProperties());
@@ -258,17 +257,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /**
-     * Checks a topic name as the broker would.
-     *
-     * @throws IllegalArgumentException naming the rule the name breaks
-     */
-    public static void checkTopicName(String name) {
-        checkArgument(name != null, "topic name must not be null");
-        Topic.validate(name, "topic name", reason -> {
-            throw new IllegalArgumentException(reason);
-        });
-    }
 
     /** The first fault that would have stopped a standalone broker, if any. */
     public Optional<Throwable> fatalFault() {

@@ -194,7 +194,7 @@ public final class ScoringJob {
             for (var topic : topicOptions) {
                 String name = o.get(topic);
                 try {
-                    EmbeddedKafka.checkTopicName(name);
+                    TopicNames.check(name);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(topic.key() + ": " + e.getMessage(), e);
                 }

@@ -22,13 +22,13 @@ class EmbeddedKafkaTest {
 
     @Test
     void topicNamesAreCheckedAsTheBrokerWould() {
-        EmbeddedKafka.checkTopicName("frames-dlq");
-        EmbeddedKafka.checkTopicName("model_updates.v1");
+        TopicNames.check("frames-dlq");
+        TopicNames.check("model_updates.v1");
         assertRefused("topic name is invalid: 'a/b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'",
-                () -> EmbeddedKafka.checkTopicName("a/b"));
-        assertRefused("topic name is invalid: '..' is not allowed", () -> EmbeddedKafka.checkTopicName(".."));
-        assertRefused("topic name is invalid: the empty string is not allowed", () -> EmbeddedKafka.checkTopicName(""));
-        assertRefused("topic name must not be null", () -> EmbeddedKafka.checkTopicName(null));
+                () -> TopicNames.check("a/b"));
+        assertRefused("topic name is invalid: '..' is not allowed", () -> TopicNames.check(".."));
+        assertRefused("topic name is invalid: the empty string is not allowed", () -> TopicNames.check(""));
+        assertRefused("topic name must not be null", () -> TopicNames.check(null));
     }
 
     @Test

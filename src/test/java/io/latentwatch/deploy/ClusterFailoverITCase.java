@@ -1,0 +1,194 @@
+package io.latentwatch.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.latentwatch.TestModels;
+import io.latentwatch.frames.AnomalyKind;
+import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.pipeline.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real thing on one machine: a Flink standalone session cluster as separate JVMs (a JobManager and a
+ * TaskManager, DJL in their lib/ classpath), the cluster jar submitted with {@code flink run} against a real broker;
+ * the TaskManager process is killed (SIGKILL) while frames stream in and a new one is started. The job recovers from
+ * its last checkpoint, DJL loads in the new TaskManager, and every frame has exactly one latents record.
+ */
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
+class ClusterFailoverITCase {
+
+    private static final Path TARGET = DeployFiles.root().resolve("target");
+
+    @TempDir Path tmp;
+
+    @Test
+    void aKilledTaskManagerIsReplacedAndTheOutputsStayExactlyOnce() throws Exception {
+        Path model = TestModels.detector();
+        Path clusterJar;
+        try (Stream<Path> files = Files.list(TARGET)) {
+            clusterJar = files.filter(p -> p.getFileName().toString().matches("latentwatch-.*-cluster\\.jar")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no cluster jar in " + TARGET + " (mvn package builds it)"));
+        }
+        int total = 900;
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().partitions(2).start();
+                StandaloneFlinkCluster flink = new StandaloneFlinkCluster(tmp, TARGET.resolve("flink-lib/cpu"), Map.of(
+                        "execution.checkpointing.dir", tmp.resolve("checkpoints").toUri().toString(),
+                        "restart-strategy.type", "fixed-delay",
+                        "restart-strategy.fixed-delay.attempts", "30",
+                        "restart-strategy.fixed-delay.delay", "1 s",
+                        "heartbeat.interval", "1000",
+                        "heartbeat.timeout", "6000"))) {
+            kafka.createTopics("frames", "latents", "alerts", "frames-dlq");
+            flink.startJobManager();
+            String first = flink.startTaskManager();
+            String jobId = flink.submit(List.of("-c", "io.latentwatch.pipeline.ScoringJob", clusterJar.toString(),
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--model", model.toString(), "--from-beginning",
+                    "--checkpoint-interval", "1s", "--max-batch-size", "16", "--max-batch-delay", "10ms"));
+
+            SyntheticCamera camera = TestModels.camera().anomalyRate(0.05)
+                    .optAnomalyKinds(TestModels.DETECTABLE.toArray(AnomalyKind[]::new)).build();
+            AtomicInteger sent = new AtomicInteger();
+            Thread producer = new Thread(() -> produce(kafka, camera, total, 40, sent), "frames-producer");
+            producer.start();
+
+            // mid-stream: once some frames are scored and committed, the TaskManager dies
+            waitUntil(() -> count(kafka, "latents") >= 150, Duration.ofSeconds(120), "150 committed latents records before the kill",
+                    flink, first);
+            int sentAtKill = sent.get();
+            flink.kill(first);
+            String second = flink.startTaskManager();
+            producer.join(120_000);
+            assertEquals(total, sent.get(), "frames sent");
+            waitUntil(() -> count(kafka, "latents") >= total, Duration.ofSeconds(180), total + " latents records after the restart",
+                    flink, second);
+            Thread.sleep(3000); // anything written twice would be committed by now
+
+            Map<String, Integer> perFrame = new TreeMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "latents")) {
+                JsonObject j = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
+                perFrame.merge(j.get("frame_id").getAsString(), 1, Integer::sum);
+            }
+            Map<String, Integer> alerts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "alerts")) {
+                alerts.merge(JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject().get("frame_id").getAsString(), 1,
+                        Integer::sum);
+            }
+            String status = flink.job(jobId).get("state").getAsString();
+            System.out.printf("cluster failover: frames in %d (TaskManager killed after %d), latents records out %d for %d distinct frames,"
+                    + " alerts %d, dead letters %d, job %s%n", total, sentAtKill, perFrame.values().stream().mapToInt(Integer::intValue).sum(),
+                    perFrame.size(), alerts.size(), readAll(kafka, "frames-dlq").size(), status);
+
+            assertEquals(total, perFrame.size(), "every frame scored");
+            assertEquals(Map.of(), filterNot1(perFrame), "frames with more than one latents record");
+            assertEquals(Map.of(), filterNot1(alerts), "frames with more than one alert");
+            assertTrue(alerts.size() > 0, "the injected anomalies raise alerts");
+            assertEquals("RUNNING", status);
+            assertTrue(flink.log(second).contains("scores with model"), "the new TaskManager loaded DJL and the model:\n" + flink.tail(second));
+            flink.cancel(jobId);
+        }
+    }
+
+    private static Map<String, Integer> filterNot1(Map<String, Integer> counts) {
+        Map<String, Integer> out = new TreeMap<>();
+        counts.forEach((k, v) -> {
+            if (v != 1) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** {@code total} PNG frames of 4 sources, {@code perSecond} a second, ids cam-s-i. */
+    private static void produce(EmbeddedKafka kafka, SyntheticCamera camera, int total, int perSecond, AtomicInteger sent) {
+        Map<String, Object> p = new HashMap<>(kafka.clientProperties());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + TimeUnit.SECONDS.toNanos(1) * i / perSecond;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                CameraFrame f = camera.frame(30_000 + i);
+                String source = "cam-" + (i % 4);
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("frames", source.getBytes(StandardCharsets.UTF_8), f.encodePng());
+                r.headers().add(new RecordHeader("frame-id", (source + "-" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(r);
+                sent.incrementAndGet();
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitUntil(Check check, Duration timeout, String what, StandaloneFlinkCluster flink, String taskManager) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!check.ok()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + what + " within " + timeout + "; " + taskManager + " log:\n" + flink.tail(taskManager)
+                        + "\njobmanager log:\n" + flink.tail("jobmanager"));
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static int count(EmbeddedKafka kafka, String topic) {
+        return readAll(kafka, topic).size();
+    }
+
+    /** Every committed record of a topic (read_committed), up to its end offsets. */
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
+        Map<String, Object> c = new HashMap<>(kafka.clientProperties());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            consumer.partitionsFor(topic, Duration.ofSeconds(20)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps, Duration.ofSeconds(20));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (tps.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(20)) < end.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+}
