@@ -217,7 +217,12 @@ public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[
             return;
         }
         RegisteredModel model = serving.get();
-        String why = "registry now serves version " + model.version();
+        String why;
+        try {
+            why = "registry now serves version " + model.version() + (registry.pinned().isPresent() ? " (pinned by an operator)" : "");
+        } catch (IOException e) {
+            why = "registry now serves version " + model.version();
+        }
         if (served != null) {
             try {
                 registry.get(served);

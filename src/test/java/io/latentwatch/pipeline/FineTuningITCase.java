@@ -131,6 +131,36 @@ class FineTuningITCase {
     }
 
     @Test
+    void anOperatorsPinReachesTheScorersAndStopsTheRounds(TestInfo info) throws Exception {
+        Topics t = new Topics(info);
+        JobClient client = start(job(t).build(), new Configuration());
+        try {
+            Sender frames = new Sender(t.frames);
+            frames.send(60);
+            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            long version = v2.get("version").getAsLong();
+            frames.sendUntil(t.latents, any(f -> f.get("model_version").getAsLong() == version), "frames scored by version " + version);
+
+            // what `latentwatch models pin --registry DIR 1` does, while the job runs
+            ModelRegistry registry = ModelRegistry.builder().setRoot(registry()).build();
+            registry.pin(1);
+            frames.send(5);
+            JsonObject serve = waitFor(t.updates, "the pinned version announced", u -> accepted(u) && u.get("version").getAsLong() == 1
+                    && u.get("reason").getAsString().contains("pinned"));
+            assertTrue(serve.get("path").getAsString().endsWith("v000001"), serve.toString());
+            frames.sendUntil(t.latents, all -> all.get(all.size() - 1).get("model_version").getAsLong() == 1, "frames scored by version 1 again");
+            // 45 more normal frames than a round needs: none runs while pinned
+            frames.send(45);
+            waitForCount(t.latents, frames.sent.size());
+            Thread.sleep(2000);
+            assertEquals(List.of(1L, version), registry.versions(), "no version registered while pinned");
+            assertEquals(1, lastAccepted(t.updates).get("version").getAsLong());
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDivergedFineTuneIsRejectedAndTheOldVersionKeepsServing(TestInfo info) throws Exception {
         assertRejectedAndVersion1KeepsServing(info, 1e9, 0.5, "diverged", "not finite", "must be finite");
     }
