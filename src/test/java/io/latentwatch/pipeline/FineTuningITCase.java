@@ -81,8 +81,8 @@ class FineTuningITCase {
         JobClient client = start(job(t).build(), new Configuration());
         try {
             Sender frames = new Sender(t.frames);
-            frames.send(60);
-            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            JsonObject v2 = firstRound(frames, t);
+            assertTrue(accepted(v2), "the first round's candidate accepted: " + v2);
             long version = v2.get("version").getAsLong();
             Path dir = Paths.get(v2.get("path").getAsString());
             assertEquals(ModelRegistry.builder().setRoot(registry()).build().path(version), dir, "a directory of the registry");
@@ -136,8 +136,8 @@ class FineTuningITCase {
         JobClient client = start(job(t).build(), new Configuration());
         try {
             Sender frames = new Sender(t.frames);
-            frames.send(60);
-            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            JsonObject v2 = firstRound(frames, t);
+            assertTrue(accepted(v2), "the first round's candidate accepted: " + v2);
             long version = v2.get("version").getAsLong();
             frames.sendUntil(t.latents, any(f -> f.get("model_version").getAsLong() == version), "frames scored by version " + version);
 
@@ -180,8 +180,7 @@ class FineTuningITCase {
                 .build(), new Configuration());
         try {
             Sender frames = new Sender(t.frames);
-            frames.send(60);
-            JsonObject rejected = waitFor(t.updates, "a decision on the fine-tuned candidate", u -> parent(u) == 1 && !u.get("reason").getAsString().startsWith("initial"));
+            JsonObject rejected = firstRound(frames, t);
             System.out.println("decision at learning rate " + learningRate + ": " + rejected);
             assertFalse(accepted(rejected), rejected.toString());
             String reason = rejected.get("reason").getAsString();
@@ -210,8 +209,8 @@ class FineTuningITCase {
                 .build(), restart);
         try {
             Sender frames = new Sender(t.frames);
-            frames.send(60);
-            JsonObject v2 = waitFor(t.updates, "an accepted fine-tuned version", u -> accepted(u) && parent(u) == 1);
+            JsonObject v2 = firstRound(frames, t);
+            assertTrue(accepted(v2), "the first round's candidate accepted: " + v2);
             long version = v2.get("version").getAsLong();
             frames.sendUntil(t.latents, any(f -> f.get("model_version").getAsLong() >= version), "frames scored by the new version");
             int firstNew = frames.sent.size();
@@ -461,6 +460,15 @@ class FineTuningITCase {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /**
+     * Sends the 60 frames of the first round (20 for the reference set, 40 for the reservoir) and returns its decision,
+     * accepted or not.
+     */
+    private static JsonObject firstRound(Sender frames, Topics t) throws Exception {
+        frames.send(60);
+        return waitFor(t.updates, "the first round's decision", u -> parent(u) == 1 && !u.get("reason").getAsString().startsWith("initial"));
     }
 
     // ---- reading the topics ---------------------------------------------------------------------------------------
