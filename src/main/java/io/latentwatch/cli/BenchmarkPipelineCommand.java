@@ -190,45 +190,11 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                 }
 
                 if (latencySeconds > 0 && best > 0) {
-                    double rate = best / 2;
-                    kafka.createTopics("lat-frames", "lat-latents", "lat-alerts", "lat-dlq");
-                    ScoringJob job = job(modelDir, client, bestBatch, maxBatchDelay, "at-least-once", "lat").build();
-                    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
-                    env.setParallelism(1);
-                    JobClient jobClient = job.start(env);
-                    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-                    AtomicBoolean stop = new AtomicBoolean();
-                    long warmUpEnd = System.currentTimeMillis() + 5000 + (long) (2000);
-                    Thread reader = new Thread(() -> read(client, "lat-latents", Long.MAX_VALUE, null, (r, now) -> {
-                        long captured = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
-                                .getAsJsonObject().get("captured_at").getAsLong();
-                        if (captured >= warmUpEnd) {
-                            latencies.add(now - captured);
-                        }
-                    }, stop), "bench-latency-reader");
-                    reader.start();
-                    Thread.sleep(5000); // the job starts and loads the model
-                    long sent = FrameProducer.send(client, "lat-frames", i -> {
-                        String source = "cam-" + (i % 4);
-                        return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
-                    }, rate, 0, Duration.ofMillis((long) (latencySeconds * 1000)), () -> false, s -> { });
-                    Thread.sleep(3000);
-                    stop.set(true);
-                    reader.join(10_000);
-                    jobClient.cancel().get(30, TimeUnit.SECONDS);
-                    List<Long> sorted = new ArrayList<>(latencies);
-                    Collections.sort(sorted);
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("figure", "latency");
-                    row.put("max_batch_size", bestBatch);
-                    row.put("max_batch_delay_ms", maxBatchDelay.toMillis());
-                    row.put("rate_frames_per_s", round(rate));
-                    row.put("frames_sent", sent);
-                    row.put("frames_measured", sorted.size());
-                    row.put("p50_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.5));
-                    row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.99));
-                    row.put("delivery", "at-least-once");
-                    BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                    // Flink's default buffer timeout first (the baseline), then the job's
+                    Duration jobDefault = ScoringJobOptions.BUFFER_TIMEOUT.defaultValue();
+                    for (Duration bufferTimeout : List.of(Duration.ofMillis(100), jobDefault)) {
+                        latencyRun(out, gson, jsonSink, kafka, client, modelDir, bestBatch, best / 2, bufferTimeout, pngs, distinct);
+                    }
                 }
 
                 if (fineTuneSteps > 0) {
@@ -291,17 +257,62 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Latency from capture to latents record at a fixed rate, at-least-once (records visible when written). */
+    private void latencyRun(PrintWriter out, Gson gson, Writer jsonSink, EmbeddedKafka kafka, KafkaClientConfig client, Path modelDir,
+            int batch, double rate, Duration bufferTimeout, List<byte[]> pngs, int distinct) throws Exception {
+        String t = "lat" + bufferTimeout.toMillis();
+        kafka.createTopics(t + "-frames", t + "-latents", t + "-alerts", t + "-dlq");
+        ScoringJob job = job(modelDir, client, batch, maxBatchDelay, "at-least-once", t)
+                .set(ScoringJobOptions.BUFFER_TIMEOUT, bufferTimeout).build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        JobClient jobClient = job.start(env);
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        long warmUpEnd = System.currentTimeMillis() + 5000 + 2000;
+        Thread reader = new Thread(() -> read(client, t + "-latents", Long.MAX_VALUE, null, (r, now) -> {
+            long captured = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject().get("captured_at").getAsLong();
+            if (captured >= warmUpEnd) {
+                latencies.add(now - captured);
+            }
+        }, stop), "bench-latency-reader");
+        reader.start();
+        Thread.sleep(5000); // the job starts and loads the model
+        long sent = FrameProducer.send(client, t + "-frames", i -> {
+            String source = "cam-" + (i % 4);
+            return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
+        }, rate, 0, Duration.ofMillis((long) (latencySeconds * 1000)), () -> false, s -> { });
+        Thread.sleep(3000);
+        stop.set(true);
+        reader.join(10_000);
+        jobClient.cancel().get(30, TimeUnit.SECONDS);
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("figure", "latency");
+        row.put("max_batch_size", batch);
+        row.put("max_batch_delay_ms", maxBatchDelay.toMillis());
+        row.put("buffer_timeout_ms", bufferTimeout.toMillis());
+        row.put("rate_frames_per_s", round(rate));
+        row.put("frames_sent", sent);
+        row.put("frames_measured", sorted.size());
+        row.put("p50_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.5));
+        row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.99));
+        row.put("delivery", "at-least-once");
+        BenchmarkModelCommand.print(out, gson, jsonSink, row);
+    }
+
     private static ScoringJob.Builder job(Path modelDir, KafkaClientConfig client, int batch, Duration delay, String delivery, Object suffix) {
         String s = String.valueOf(suffix);
-        boolean latency = "lat".equals(s);
+        boolean latency = s.startsWith("lat");
         Configuration conf = new Configuration();
         conf.set(ScoringJobOptions.MODEL_PATH, modelDir.toString());
         conf.set(ScoringJobOptions.DEVICE, "cpu");
         conf.set(ScoringJobOptions.THRESHOLD, 1e9);
-        conf.set(ScoringJobOptions.FRAMES_TOPIC, latency ? "lat-frames" : "bench-frames");
-        conf.set(ScoringJobOptions.LATENTS_TOPIC, latency ? "lat-latents" : "bench-latents-" + s);
-        conf.set(ScoringJobOptions.ALERTS_TOPIC, latency ? "lat-alerts" : "bench-alerts-" + s);
-        conf.set(ScoringJobOptions.DLQ_TOPIC, latency ? "lat-dlq" : "bench-dlq-" + s);
+        conf.set(ScoringJobOptions.FRAMES_TOPIC, latency ? s + "-frames" : "bench-frames");
+        conf.set(ScoringJobOptions.LATENTS_TOPIC, latency ? s + "-latents" : "bench-latents-" + s);
+        conf.set(ScoringJobOptions.ALERTS_TOPIC, latency ? s + "-alerts" : "bench-alerts-" + s);
+        conf.set(ScoringJobOptions.DLQ_TOPIC, latency ? s + "-dlq" : "bench-dlq-" + s);
         conf.set(ScoringJobOptions.GROUP_ID, "bench-" + s);
         conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "bench-" + s);
         conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);

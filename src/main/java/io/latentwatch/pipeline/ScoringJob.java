@@ -205,6 +205,8 @@ public final class ScoringJob {
                     ScoringJobOptions.MAX_BATCH_SIZE.key(), o.get(ScoringJobOptions.MAX_BATCH_SIZE));
             check(!o.get(ScoringJobOptions.MAX_BATCH_DELAY).isNegative(), "%s must not be negative, got %s",
                     ScoringJobOptions.MAX_BATCH_DELAY.key(), o.get(ScoringJobOptions.MAX_BATCH_DELAY));
+            check(!o.get(ScoringJobOptions.BUFFER_TIMEOUT).isNegative(), "%s must not be negative, got %s",
+                    ScoringJobOptions.BUFFER_TIMEOUT.key(), o.get(ScoringJobOptions.BUFFER_TIMEOUT));
             check(o.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes() >= 1, "%s must be positive", ScoringJobOptions.MAX_FRAME_BYTES.key());
             check(o.get(ScoringJobOptions.MAX_FRAME_SIDE) >= 1, "%s must be positive, got %s",
                     ScoringJobOptions.MAX_FRAME_SIDE.key(), o.get(ScoringJobOptions.MAX_FRAME_SIDE));
@@ -362,10 +364,12 @@ public final class ScoringJob {
         scored.name("DIP-VAE scorer")
                 .uid(UID_SCORE)
                 .setParallelism(parallelism);
+        // the one network hop on a frame's way (to the keyed threshold step): flushed after the buffer timeout
         DataStream<ScoredFrame> perFrame = scored.flatMap(new Unbatch())
                 .name("unbatch")
                 .uid(UID_UNBATCH)
-                .setParallelism(parallelism);
+                .setParallelism(parallelism)
+                .setBufferTimeout(options.get(ScoringJobOptions.BUFFER_TIMEOUT).toMillis());
         perFrame = afterScoring.apply(perFrame);
 
         SingleOutputStreamOperator<ScoredFrame> judged = perFrame.keyBy(new SourceKey(), Types.STRING)

@@ -174,6 +174,14 @@ public final class ScoringJobOptions {
                     .withDescription("How long the first frame of a micro-batch waits for more before the batch is scored"
                             + " anyway; 0 scores every frame alone.");
 
+    public static final ConfigOption<Duration> BUFFER_TIMEOUT =
+            ConfigOptions.key("latentwatch.scoring.buffer-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(5))
+                    .withDescription("How long scored frames may wait in a network buffer before it is sent on to the"
+                            + " threshold step anyway (Flink's default is 100 ms, which a frame can spend there on top of"
+                            + " its batch delay); 0 flushes after every record.");
+
     public static final ConfigOption<Integer> SCORING_PARALLELISM =
             ConfigOptions.key("latentwatch.scoring.parallelism")
                     .intType()
@@ -338,7 +346,7 @@ public final class ScoringJobOptions {
         return List.of(
                 BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
                 DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
-                CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, SCORING_PARALLELISM, THRESHOLD,
+                CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
                 MODEL_UPDATES_TOPIC, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
                 TUNING_BATCH_SIZE, TUNING_LEARNING_RATE, TUNING_DEVICE, TUNING_SAMPLE_RATE, TUNING_RESERVOIR_CAPACITY,
