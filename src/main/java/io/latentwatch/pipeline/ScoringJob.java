@@ -10,7 +10,11 @@ import io.latentwatch.scoring.FrameBatch;
 import io.latentwatch.scoring.MicroBatchOperator;
 import io.latentwatch.scoring.ModelSwitchingScoringFunction;
 import io.latentwatch.training.FineTuneFunction;
+import io.latentwatch.training.Calibrator;
 import io.latentwatch.training.FineTuneSettings;
+import io.latentwatch.training.FineTuner;
+import io.latentwatch.training.NormalFrameReservoir;
+import io.latentwatch.training.ValidationGate;
 import io.latentwatch.scoring.ScoredBatch;
 import io.latentwatch.scoring.ScoredFrame;
 import io.latentwatch.scoring.ScoringFunction;
@@ -248,26 +252,35 @@ public final class ScoringJob {
                 ScoringJobOptions.TUNING_REGISTRY.key());
         double rate = o.get(ScoringJobOptions.TUNING_SAMPLE_RATE);
         check(rate > 0 && rate <= 1, "%s must be in (0, 1], got %s", ScoringJobOptions.TUNING_SAMPLE_RATE.key(), rate);
-        FineTuneSettings.Builder b = FineTuneSettings.builder()
-                .setRegistry(registry)
-                .setFrameValues(model.config().frameValues())
-                .optKeepLast(o.get(ScoringJobOptions.TUNING_KEEP_LAST))
-                .optInterval(o.get(ScoringJobOptions.TUNING_INTERVAL))
-                .optFrames(o.get(ScoringJobOptions.TUNING_FRAMES))
-                .optSteps(o.get(ScoringJobOptions.TUNING_STEPS))
-                .optBatchSize(o.get(ScoringJobOptions.TUNING_BATCH_SIZE))
-                .optLearningRate(o.get(ScoringJobOptions.TUNING_LEARNING_RATE).floatValue())
-                .optDevice(o.get(ScoringJobOptions.TUNING_DEVICE))
-                .optReservoirCapacity(o.get(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY))
-                .optHeldOutCapacity(o.get(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY))
-                .optHeldOutEvery(o.get(ScoringJobOptions.TUNING_HELD_OUT_EVERY))
-                .optReferenceFrames(o.get(ScoringJobOptions.TUNING_REFERENCE_FRAMES))
-                .optTolerance(o.get(ScoringJobOptions.TUNING_GATE_TOLERANCE))
-                .optMinHeldOutFrames(o.get(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT));
-        o.getOptional(ScoringJobOptions.TUNING_HORIZON).ifPresent(b::optHorizon);
-        o.getOptional(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE).ifPresent(b::optReferenceTolerance);
         try {
-            return b.build();
+            FineTuner tuner = FineTuner.builder()
+                    .optSteps(o.get(ScoringJobOptions.TUNING_STEPS))
+                    .optBatchSize(o.get(ScoringJobOptions.TUNING_BATCH_SIZE))
+                    .optLearningRate(o.get(ScoringJobOptions.TUNING_LEARNING_RATE).floatValue())
+                    .optDevice(o.get(ScoringJobOptions.TUNING_DEVICE))
+                    .build();
+            ValidationGate.Builder gate = ValidationGate.builder()
+                    .optTolerance(o.get(ScoringJobOptions.TUNING_GATE_TOLERANCE))
+                    .optMinHeldOutFrames(o.get(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT))
+                    .optDevice(o.get(ScoringJobOptions.TUNING_DEVICE))
+                    .optRecalibrator(Calibrator.recalibrator()); // refits latent scores' statistics too
+            o.getOptional(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE).ifPresent(gate::optReferenceTolerance);
+            NormalFrameReservoir.Builder reservoir = NormalFrameReservoir.builder()
+                    .setFrameValues(model.config().frameValues())
+                    .optCapacity(o.get(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY))
+                    .optHeldOutCapacity(o.get(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY))
+                    .optHeldOutEvery(o.get(ScoringJobOptions.TUNING_HELD_OUT_EVERY));
+            o.getOptional(ScoringJobOptions.TUNING_HORIZON).ifPresent(reservoir::optHorizon);
+            return FineTuneSettings.builder()
+                    .setRegistry(registry)
+                    .setTuner(tuner)
+                    .setGate(gate.build())
+                    .setReservoir(reservoir.build())
+                    .optKeepLast(o.get(ScoringJobOptions.TUNING_KEEP_LAST))
+                    .optInterval(o.get(ScoringJobOptions.TUNING_INTERVAL))
+                    .optFrames(o.get(ScoringJobOptions.TUNING_FRAMES))
+                    .optReferenceFrames(o.get(ScoringJobOptions.TUNING_REFERENCE_FRAMES))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("latentwatch.tuning.*: " + e.getMessage(), e);
         }

@@ -197,11 +197,11 @@ public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[
         List<float[]> reference = registry.referenceFrames().orElseThrow();
         sampledSinceRound = 0;
         lastRoundAt = now;
-        long seed = settings.seed + ++rounds;
+        FineTuner tuner = settings.tuner().withSeed(settings.tuner().seed() + ++rounds);
         roundsRun.inc();
         LOG.info("fine-tune round {} of version {}: {} training, {} held-out, {} reference frames", rounds, served, training.size(),
                 heldOut.size(), reference.size());
-        running = trainer.submit(() -> new FineTuneRound(registry, settings.tuner(seed), settings.gate()).run(training, heldOut, reference));
+        running = trainer.submit(() -> new FineTuneRound(registry, tuner, settings.gate()).run(training, heldOut, reference));
     }
 
     /** Announces the registry's serving version when it is not the job's, and a rejection when the job's fails its check. */

@@ -25,7 +25,9 @@ import java.util.Random;
  * returned as it is, for the {@link ValidationGate} to refuse with its reason. Immutable; each call builds its own
  * network and manager, so one tuner may serve several threads, though the engine's random seed is process-wide.
  */
-public final class FineTuner {
+public final class FineTuner implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final int steps;
     private final int batchSize;
@@ -43,6 +45,11 @@ public final class FineTuner {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The same tuner with another seed (the job's rounds each draw their own batches). */
+    public FineTuner withSeed(long seed) {
+        return builder().optSteps(steps).optBatchSize(batchSize).optLearningRate(learningRate).optDevice(device).optSeed(seed).build();
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.Arrays;
  * state (latent statistics) needs a recalibrator that refits that state from the scores' μ.
  */
 @FunctionalInterface
-public interface ThresholdRecalibrator {
+public interface ThresholdRecalibrator extends java.io.Serializable { // a gate travels to the task manager with it
 
     /**
      * @param servingCalibration the serving model's calibration (score name, threshold, quantile, ...)

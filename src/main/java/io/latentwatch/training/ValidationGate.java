@@ -38,7 +38,9 @@ import java.util.Map;
  *
  * <p>Immutable. Each decision snapshots both models into eval-mode scorers on the gate's device and closes them.
  */
-public final class ValidationGate {
+public final class ValidationGate implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** The validation loss: mean over frames of the eval-mode mse of decode(μ) (DESIGN.md's mse). */
     public static final String METRIC = "eval_mse";
