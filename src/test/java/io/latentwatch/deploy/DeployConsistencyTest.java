@@ -109,10 +109,10 @@ class DeployConsistencyTest {
             assertTrue(Pattern.compile("(\\s|--topic )" + Pattern.quote(t) + "(\\s|;|$)").matcher(topicsScript).find(),
                     "docker-compose.yml's topics service does not create " + t);
         }
-        // the scoring job reads and writes four of them; model-updates belongs to the fine-tuning side, not wired yet
+        // the job fine-tunes in both deployments, so it uses all five, and names them
         Set<String> jobTopics = new TreeSet<>(TOPICS);
-        jobTopics.remove("model-updates");
         for (List<String> args : List.of(jobArgs(), submitJobArgs())) {
+            assertTrue(args.contains("--fine-tune") && args.contains("--registry"), "the job fine-tunes: " + args);
             Set<String> used = new TreeSet<>();
             for (int i = 0; i + 1 < args.size(); i++) {
                 if (args.get(i).endsWith("-topic")) {
