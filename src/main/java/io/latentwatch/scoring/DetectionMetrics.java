@@ -73,29 +73,12 @@ public final class DetectionMetrics {
      */
     public static double aupr(double[] normal, double[] anomalous) {
         check(normal, anomalous);
-        double[][] all = sorted(normal, anomalous);
-        int n = all.length;
-        double tp = 0;
-        double fp = 0;
         double ap = 0;
         double lastRecall = 0;
-        int i = n - 1;
-        while (i >= 0) {
-            int j = i;
-            while (j - 1 >= 0 && all[j - 1][0] == all[i][0]) {
-                j--;
-            }
-            for (int k = j; k <= i; k++) {
-                if (all[k][1] == 1) {
-                    tp++;
-                } else {
-                    fp++;
-                }
-            }
-            double recall = tp / anomalous.length;
-            ap += (recall - lastRecall) * (tp / (tp + fp));
+        for (double[] c : countsFromTheTop(normal, anomalous)) {
+            double recall = c[1] / anomalous.length;
+            ap += (recall - lastRecall) * (c[1] / (c[1] + c[2]));
             lastRecall = recall;
-            i = j - 1;
         }
         return ap;
     }
@@ -113,13 +96,31 @@ public final class DetectionMetrics {
      */
     public static RocPoint[] rocCurve(double[] normal, double[] anomalous, int maxPoints) {
         check(normal, anomalous);
-        double[][] all = sorted(normal, anomalous);
-        int n = all.length;
         java.util.List<RocPoint> points = new java.util.ArrayList<>();
         points.add(new RocPoint(0, 0, Double.POSITIVE_INFINITY));
+        for (double[] c : countsFromTheTop(normal, anomalous)) {
+            points.add(new RocPoint(c[2] / normal.length, c[1] / anomalous.length, c[0]));
+        }
+        if (points.size() <= maxPoints) {
+            return points.toArray(new RocPoint[0]);
+        }
+        RocPoint[] out = new RocPoint[maxPoints];
+        for (int k = 0; k < maxPoints; k++) {
+            out[k] = points.get((int) Math.round((double) k * (points.size() - 1) / (maxPoints - 1)));
+        }
+        return out;
+    }
+
+    /**
+     * For each distinct score from the highest down: {score, anomalies, normal frames} scoring at least that much.
+     * The thresholds at which the ROC and precision-recall curves move.
+     */
+    private static java.util.List<double[]> countsFromTheTop(double[] normal, double[] anomalous) {
+        double[][] all = sorted(normal, anomalous);
+        java.util.List<double[]> out = new java.util.ArrayList<>();
         double tp = 0;
         double fp = 0;
-        int i = n - 1;
+        int i = all.length - 1;
         while (i >= 0) {
             int j = i;
             while (j - 1 >= 0 && all[j - 1][0] == all[i][0]) {
@@ -132,15 +133,8 @@ public final class DetectionMetrics {
                     fp++;
                 }
             }
-            points.add(new RocPoint(fp / normal.length, tp / anomalous.length, all[i][0]));
+            out.add(new double[] {all[i][0], tp, fp});
             i = j - 1;
-        }
-        if (points.size() <= maxPoints) {
-            return points.toArray(new RocPoint[0]);
-        }
-        RocPoint[] out = new RocPoint[maxPoints];
-        for (int k = 0; k < maxPoints; k++) {
-            out[k] = points.get((int) Math.round((double) k * (points.size() - 1) / (maxPoints - 1)));
         }
         return out;
     }
