@@ -4,17 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.latentwatch.TestModels;
 import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.EmbeddedKafka;
-import java.nio.charset.StandardCharsets;
+import io.latentwatch.pipeline.FrameProducer;
+import io.latentwatch.pipeline.KafkaClientConfig;
+import io.latentwatch.pipeline.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,12 +83,12 @@ class ClusterFailoverITCase {
 
             Map<String, Integer> perFrame = new TreeMap<>();
             for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "latents")) {
-                JsonObject j = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
+                JsonObject j = Records.json(r);
                 perFrame.merge(j.get("frame_id").getAsString(), 1, Integer::sum);
             }
             Map<String, Integer> alerts = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "alerts")) {
-                alerts.merge(JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject().get("frame_id").getAsString(), 1,
+                alerts.merge(Records.json(r).get("frame_id").getAsString(), 1,
                         Integer::sum);
             }
             String status = flink.job(jobId).get("state").getAsString();
@@ -126,27 +116,13 @@ class ClusterFailoverITCase {
         return out;
     }
 
-    /** {@code total} PNG frames of 4 sources, {@code perSecond} a second, ids cam-s-i. */
+    /** {@code total} PNG frames of 4 sources, {@code perSecond} a second, ids cam-s-i, through the project's producer. */
     private static void produce(EmbeddedKafka kafka, SyntheticCamera camera, int total, int perSecond, AtomicInteger sent) {
-        Map<String, Object> p = new HashMap<>(kafka.clientProperties());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                long due = start + TimeUnit.SECONDS.toNanos(1) * i / perSecond;
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-                CameraFrame f = camera.frame(30_000 + i);
+        try {
+            FrameProducer.send(KafkaClientConfig.of(kafka.clientProperties()), "frames", i -> {
                 String source = "cam-" + (i % 4);
-                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("frames", source.getBytes(StandardCharsets.UTF_8), f.encodePng());
-                r.headers().add(new RecordHeader("frame-id", (source + "-" + i).getBytes(StandardCharsets.UTF_8)));
-                producer.send(r);
-                sent.incrementAndGet();
-            }
-            producer.flush();
+                return new FrameProducer.Item(source, source + "-" + i, camera.frame(30_000 + i).encodePng(), "", false);
+            }, perSecond, total, null, () -> false, f -> sent.incrementAndGet());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -173,22 +149,6 @@ class ClusterFailoverITCase {
 
     /** Every committed record of a topic (read_committed), up to its end offsets. */
     private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafka kafka, String topic) {
-        Map<String, Object> c = new HashMap<>(kafka.clientProperties());
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-            List<TopicPartition> tps = new ArrayList<>();
-            consumer.partitionsFor(topic, Duration.ofSeconds(20)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps, Duration.ofSeconds(20));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (tps.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(20)) < end.get(tp)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
+        return Records.readCommitted(kafka.clientProperties(), topic);
     }
 }

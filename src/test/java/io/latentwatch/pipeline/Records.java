@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Test helpers: frames into a topic, every committed record out of one, and their JSON. */
-final class Records {
+public final class Records {
 
     private Records() {}
 
@@ -73,7 +73,7 @@ final class Records {
     }
 
     /** Every committed record of a topic up to its end offsets (read_committed). */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(Map<String, Object> client, String topic) {
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(Map<String, Object> client, String topic) {
         Map<String, Object> c = new HashMap<>(client);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -97,7 +97,7 @@ final class Records {
         return out;
     }
 
-    static JsonObject json(ConsumerRecord<byte[], byte[]> r) {
+    public static JsonObject json(ConsumerRecord<byte[], byte[]> r) {
         return JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
     }
 
