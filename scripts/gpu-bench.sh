@@ -23,7 +23,8 @@ done
 [[ "${ONLY:-}" == accuracy ]] && exit 0
 echo "== java scoring and training"
 lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,fp16 --layouts nhwc,nchw \
-   --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 64,256,1024 --json "$out/java.jsonl"
+   --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 64,256,1024 --alongside-fine-tune-batch 32 --alongside-scoring-batch 256 \
+   --json "$out/java.jsonl"
 echo "== java, cuDNN benchmark mode"
 JOPTS=-Dai.djl.pytorch.cudnn_benchmark=true lw benchmark model --device gpu --batch-sizes 1024,4096 --precisions fp32,fp16 \
    --layouts nhwc,nchw --seconds ${SECONDS_PER_POINT:-1} --soak-batches ${SOAK:-10000} --soak-batch-size 64 --json "$out/java-cudnn.jsonl"

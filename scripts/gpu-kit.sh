@@ -2,7 +2,7 @@
 # Gathers what a CUDA machine with Python's PyTorch but no Java needs to run the latentwatch benchmarks
 # (see ../shared/gpu/README.md) into one git-ignored folder, by default .gpu/ of the repo:
 #   classes/       the project's compiled classes
-#   jars/          runtime jars without the CPU native library and without Flink/Kafka (not needed to score)
+#   jars/          the runtime jars named in scripts/gpu-kit.jars: no CPU native library, no Flink or Kafka
 #   djljni/        DJL 0.36's JNI sources, rebuilt there against the local torch
 #   jre17.tar.xz   a small Java 17 runtime
 #   ref_dipvae.py  the PyTorch eager baseline (ref_fp16.py: its fp16 and batch-1024 training rows)
@@ -19,10 +19,12 @@ rm -rf "$out" && mkdir -p "$out/jars" "$out/fixtures"
 cp -r target/classes "$out/classes"
 tmp=$(mktemp -d)
 mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp"
+mapfile -t patterns < <(grep -v -e '^#' -e '^[[:space:]]*$' scripts/gpu-kit.jars)
 for j in "$tmp"/*.jar; do
-  case "$(basename "$j")" in
-    api-*|pytorch-engine-*|gson-*|jna-*|commons-compress-*|commons-io-*|commons-lang3-*|picocli-*|slf4j-api-*|slf4j-simple-*) cp "$j" "$out/jars/" ;;
-  esac
+  for p in "${patterns[@]}"; do
+    # shellcheck disable=SC2053 # a pattern, matched on purpose
+    if [[ $(basename "$j") == $p ]]; then cp "$j" "$out/jars/"; break; fi
+  done
 done
 rm -rf "$tmp"
 cp -r "$shared/gpu/djljni" "$out/djljni" && chmod -R u+w "$out/djljni" && rm -rf "$out/djljni/build"

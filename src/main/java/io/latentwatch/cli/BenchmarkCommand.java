@@ -3,17 +3,11 @@ package io.latentwatch.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** latentwatch benchmark SUBCOMMAND */
+/** latentwatch benchmark SUBCOMMAND (registered by {@link LatentwatchCommand#commandLine()}). */
 @Command(
         name = "benchmark",
         mixinStandardHelpOptions = true,
-        description = "Prints measured figures; each compares against a baseline measured in the same run.",
-        subcommands = {
-            BenchmarkModelCommand.class,
-            BenchmarkPrecisionCommand.class,
-            BenchmarkQualityCommand.class,
-            BenchmarkPipelineCommand.class
-        })
+        description = "Prints measured figures; each compares against a baseline measured in the same run.")
 final class BenchmarkCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         description = {
             "Frames/s of eval-mode scoring (encode -> mu -> decode -> per-frame mse, copied to the host) per batch size and precision,",
             "with the engine's own sgemm GFLOP/s and the achieved fraction of that roofline, the plain Block forward as a baseline,",
-            "and optionally the fine-tune step rate and a memory soak."
+            "and optionally the fine-tune step rate, scoring while a fine-tune shares the device, and a memory soak."
         })
 final class BenchmarkModelCommand implements Callable<Integer> {
 
@@ -56,6 +56,12 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--train-batch-sizes", split = ",", description = "also measure fine-tune steps (forward + DIP loss + backward + Adam) at these batch sizes")
     int[] trainBatchSizes;
 
+    @Option(names = "--alongside-fine-tune-batch", description = "also measure scoring while a second thread fine-tunes on the same device, with fine-tune batches of this size")
+    Integer alongsideFineTuneBatch;
+
+    @Option(names = "--alongside-scoring-batch", defaultValue = "256", description = "scoring batch for --alongside-fine-tune-batch (first precision and layout; default: ${DEFAULT-VALUE})")
+    int alongsideScoringBatch;
+
     @Option(names = "--soak-batches", defaultValue = "0", description = "also score this many batches (first precision and layout) and print host/GPU memory before and after")
     int soakBatches;
 
@@ -71,6 +77,19 @@ final class BenchmarkModelCommand implements Callable<Integer> {
             if (b < 1) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--batch-sizes must be positive, got " + b);
             }
+        }
+        if (trainBatchSizes != null) {
+            for (int b : trainBatchSizes) {
+                if (b < 2) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--train-batch-sizes must be at least 2 (the DIP term needs a covariance), got " + b);
+                }
+            }
+        }
+        if (alongsideFineTuneBatch != null && alongsideFineTuneBatch < 2) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--alongside-fine-tune-batch must be at least 2 (the DIP term needs a covariance), got " + alongsideFineTuneBatch);
+        }
+        if (alongsideScoringBatch < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--alongside-scoring-batch must be positive, got " + alongsideScoringBatch);
         }
         if (seconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be positive, got " + seconds);
@@ -108,6 +127,9 @@ final class BenchmarkModelCommand implements Callable<Integer> {
             bench.blockBaseline(batchSizes[Math.min(2, batchSizes.length - 1)]);
             if (trainBatchSizes != null) {
                 bench.training(trainBatchSizes, manager);
+            }
+            if (alongsideFineTuneBatch != null) {
+                bench.scoringWhileFineTuning(alongsideScoringBatch, alongsideFineTuneBatch, types[0], memoryLayouts[0]);
             }
             if (soakBatches > 0) {
                 bench.soak(soakBatches, soakBatchSize, types[0], memoryLayouts[0]);

@@ -6,24 +6,18 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code latentwatch} command: one subcommand per task of DESIGN.md's CLI table. */
+/**
+ * The {@code latentwatch} command: one subcommand per task of DESIGN.md's CLI table.
+ *
+ * <p>The streaming subcommands (demo, run, produce, broker, benchmark pipeline) are registered only when Flink and
+ * Kafka are on the class path: picocli reflects over every registered command's methods, and those name Flink and
+ * Kafka types, so on the model-only class path of {@code scripts/gpu-kit.sh} they would stop every command.
+ */
 @Command(
         name = "latentwatch",
         mixinStandardHelpOptions = true,
         version = "latentwatch 0.1.0",
-        description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.",
-        subcommands = {
-            DemoCommand.class,
-            TrainCommand.class,
-            EvaluateCommand.class,
-            ImportPytorchCommand.class,
-            ScoreImagesCommand.class,
-            RunCommand.class,
-            ProduceCommand.class,
-            BrokerCommand.class,
-            ModelsCommand.class,
-            BenchmarkCommand.class
-        })
+        description = "Real-time image anomaly scoring on Apache Flink with a DIP-VAE run through DJL.")
 public final class LatentwatchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -47,7 +41,31 @@ public final class LatentwatchCommand implements Runnable {
      * missing file or a bad value found while running gets one line and exit code 1.
      */
     public static CommandLine commandLine() {
+        boolean streaming = onClassPath("org.apache.flink.configuration.Configuration")
+                && onClassPath("org.apache.kafka.clients.consumer.ConsumerRecord");
         CommandLine cl = new CommandLine(new LatentwatchCommand());
+        if (streaming) {
+            cl.addSubcommand(new DemoCommand());
+        }
+        cl.addSubcommand(new TrainCommand());
+        cl.addSubcommand(new EvaluateCommand());
+        cl.addSubcommand(new ImportPytorchCommand());
+        cl.addSubcommand(new ScoreImagesCommand());
+        if (streaming) {
+            cl.addSubcommand(new RunCommand());
+            cl.addSubcommand(new ProduceCommand());
+            cl.addSubcommand(new BrokerCommand());
+        }
+        cl.addSubcommand(new ModelsCommand());
+        CommandLine benchmark = new CommandLine(new BenchmarkCommand());
+        benchmark.addSubcommand(new BenchmarkModelCommand());
+        benchmark.addSubcommand(new BenchmarkPrecisionCommand());
+        benchmark.addSubcommand(new BenchmarkQualityCommand());
+        if (streaming) {
+            benchmark.addSubcommand(new BenchmarkPipelineCommand());
+        }
+        cl.addSubcommand(benchmark);
+        // after the subcommands: picocli copies these settings to the subcommands registered at the time
         cl.setParameterExceptionHandler(
                 (ex, args) -> {
                     CommandLine c = ex.getCommandLine();
@@ -60,6 +78,15 @@ public final class LatentwatchCommand implements Runnable {
                     return 1;
                 });
         return cl;
+    }
+
+    private static boolean onClassPath(String className) {
+        try {
+            Class.forName(className, false, LatentwatchCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static String describe(Throwable ex) {

@@ -32,6 +32,11 @@ public final class ConvTranspose2d extends AbstractBlock {
     private final int outChannels;
     private final Parameter weight;
     private final Parameter bias;
+    /**
+     * The selection matrix on the weight's device and in its type, made once: made per forward, its upload from the
+     * host would wait for all queued GPU work in every training step.
+     */
+    private NDArray selection;
 
     /**
      * Creates the block.
@@ -83,7 +88,16 @@ public final class ConvTranspose2d extends AbstractBlock {
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
         // derived weights belong to the input's (per-batch) manager, not the parameters' long-lived one
-        return new NDList(apply(x, phaseKernel(w, x.getManager()), phaseBias(b, x.getManager())));
+        return new NDList(apply(x, phaseKernel(w, selectionFor(w), x.getManager()), phaseBias(b, x.getManager())));
+    }
+
+    private NDArray selectionFor(NDArray w) {
+        if (selection == null || selection.isReleased() || !selection.getDevice().equals(w.getDevice())
+                || selection.getDataType() != w.getDataType()) {
+            // owned by the weight's manager: lives as long as the parameters it serves
+            selection = selection(w.getManager()).toType(w.getDataType(), false).toDevice(w.getDevice(), false);
+        }
+        return selection;
     }
 
     /**
@@ -94,10 +108,14 @@ public final class ConvTranspose2d extends AbstractBlock {
      * @return shape (4·out, in, 2, 2); filter index = (2a + b)·out + o for output phase (a, b)
      */
     public static NDArray phaseKernel(NDArray weight, NDManager scope) {
+        return phaseKernel(weight, selection(scope).toType(weight.getDataType(), false).toDevice(weight.getDevice(), false), scope);
+    }
+
+    /** As {@link #phaseKernel(NDArray, NDManager)}, with the selection matrix already on the weight's device. */
+    private static NDArray phaseKernel(NDArray weight, NDArray select, NDManager scope) {
         Shape s = weight.getShape();
         long in = s.get(0);
         long out = s.get(1);
-        NDArray select = selection(scope).toType(weight.getDataType(), false).toDevice(weight.getDevice(), false);
         NDArray flat = weight.reshape(in * out, 9);
         flat.attach(scope);
         return flat.matMul(select)

@@ -11,6 +11,9 @@ import ai.djl.ndarray.NDManager;
  * one scalar to every entry; none of that is reproduced.
  *
  * <p>For a batch of B frames: loss = recons + kld_weight·kld + λ_offdiag·Σ_{i≠j} C_ij² + λ_diag·Σ_i (C_ii − 1)².
+ *
+ * <p>Constants are made on the device ({@link EngineArrays#scalar}, {@code eye}), never from a Java number: DJL's
+ * {@code add(Number)} stages the number in host memory, and on a GPU that copy waits for all queued work.
  */
 public final class DipLoss {
 
@@ -72,7 +75,7 @@ public final class DipLoss {
 
     /** −½ Σ_j (1 + log σ²_j − μ_j² − σ²_j) for each frame, shape (B). */
     public static NDArray klPerFrame(NDArray mu, NDArray logVar) {
-        NDArray sum = logVar.add(1).sub(mu.square()).sub(logVar.exp()).sum(new int[] {1});
+        NDArray sum = logVar.add(scalar(logVar, 1)).sub(mu.square()).sub(logVar.exp()).sum(new int[] {1});
         return sum.mul(scalar(sum, -0.5));
     }
 
@@ -94,14 +97,14 @@ public final class DipLoss {
 
     /** Σ_{i≠j} C_ij². */
     public static NDArray offDiagonalSquaredSum(NDArray cov) {
-        NDArray offDiagonal = cov.mul(eye(cov).neg().add(1));
+        NDArray offDiagonal = cov.mul(scalar(cov, 1).sub(eye(cov)));
         return offDiagonal.square().sum();
     }
 
     /** Σ_i (C_ii − 1)². */
     public static NDArray diagonalDeviationSquaredSum(NDArray cov) {
         NDArray diagonal = cov.mul(eye(cov)).sum(new int[] {1});
-        return diagonal.sub(1).square().sum();
+        return diagonal.sub(scalar(diagonal, 1)).square().sum();
     }
 
     private static NDArray eye(NDArray like) {

@@ -33,6 +33,13 @@ public final class EngineArrays {
         return copyOf(manager, FloatBuffer.wrap(values), shape);
     }
 
+    /** {@code values} (row-major) as an int64 array of {@code shape}, owned by {@code manager}, in engine memory. */
+    public static NDArray copyOf(NDManager manager, long[] values, Shape shape) {
+        try (NDArray staged = manager.create(values, shape)) {
+            return staged.duplicate();
+        }
+    }
+
     /** The first {@code shape.size()} values of {@code values} as a float32 array in engine memory. */
     public static NDArray copyOf(NDManager manager, FloatBuffer values, Shape shape) {
         try (NDArray staged = manager.create(values, shape)) {

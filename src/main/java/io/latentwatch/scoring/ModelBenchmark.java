@@ -12,6 +12,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.cuda.CudaUtils;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.training.DipVaeTrainer;
@@ -24,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -58,14 +62,24 @@ public final class ModelBenchmark {
 
     /** Runs {@code body} (one iteration per call) for at least the configured time; returns iterations per second. */
     private double rate(IntConsumer body) {
+        return rate(body, () -> { });
+    }
+
+    /**
+     * As {@link #rate(IntConsumer)} for a body that queues work without waiting for it: {@code drain} waits for the
+     * device, after the warm-up and before the clock stops.
+     */
+    private double rate(IntConsumer body, Runnable drain) {
         body.accept(-2);
         body.accept(-1); // warm-up: allocator, kernel selection
+        drain.run();
         long start = System.nanoTime();
         long deadline = start + (long) (secondsPerPoint * 1e9);
         int n = 0;
         while (n < 3 || System.nanoTime() < deadline) {
             body.accept(n++);
         }
+        drain.run();
         return n / ((System.nanoTime() - start) / 1e9);
     }
 
@@ -158,17 +172,94 @@ public final class ModelBenchmark {
         }
     }
 
-    /** Fine-tune frames/s: train-mode forward, full DIP loss, backward and Adam, per step. */
+    /**
+     * Fine-tune frames/s (train-mode forward, full DIP loss, backward, Adam) at each batch size, twice: with the batch
+     * already on the device and the loss read once at the end (as PyTorch baselines measure, and as the fine-tuner
+     * runs), and with each batch uploaded from the host and its loss read back after every step (a round trip per
+     * step: the baseline).
+     */
     public void training(int[] batchSizes, NDManager modelManager) {
         DipVaeConfig c = model.getConfig();
         DipVaeTrainer trainer = new DipVaeTrainer(model, modelManager, Tracker.fixed(1e-4f));
         for (int batch : batchSizes) {
             float[] frames = randomFrames(batch, c);
-            double fps = batch * rate(i -> trainer.step(frames, batch));
-            Map<String, Object> row = row("training");
-            row.put("precision", "fp32");
+            try (NDManager m = modelManager.newSubManager()) {
+                NDArray onDevice = EngineArrays.copyOf(m, frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                double resident = batch * rate(i -> trainer.run(onDevice), trainer::lastLoss);
+                emit(trainingRow("device", batch, resident));
+            }
+            double uploaded = batch * rate(i -> trainer.step(frames, batch), () -> { });
+            emit(trainingRow("host", batch, uploaded));
+        }
+    }
+
+    private Map<String, Object> trainingRow(String input, int batch, double fps) {
+        Map<String, Object> row = row("training");
+        row.put("input", input);
+        row.put("precision", "fp32");
+        row.put("batch", batch);
+        row.put("frames_per_s", round(fps));
+        return row;
+    }
+
+    /**
+     * Scoring frames/s (fused snapshot, frames from the host, as the streaming scorer runs) alone, then while a
+     * second thread runs fine-tune steps on the same device without pause, as a job whose scorer and fine-tuner share
+     * a GPU (or the CPU's cores) does; the fine-tune rate is measured over the same time.
+     */
+    public void scoringWhileFineTuning(int batch, int trainBatch, DataType precision, MemoryLayout layout) {
+        DipVaeConfig c = model.getConfig();
+        float[] frames = randomFrames(batch, c);
+        try (BatchScorer scorer = new BatchScorer(model, device, precision, layout, "mse");
+                NDManager tuning = NDManager.newBaseManager(device)) {
+            double alone = batch * rate(i -> scorer.score(frames, batch));
+            DipVae copy = new DipVae(c).initialize(tuning); // a fine-tune's candidate: its own weights, same device
+            DipVaeTrainer trainer = new DipVaeTrainer(copy, tuning, Tracker.fixed(1e-4f));
+            NDArray trainFrames = EngineArrays.copyOf(tuning, randomFrames(trainBatch, c), new Shape(trainBatch, c.inChannels(), c.imageSize(), c.imageSize()));
+            trainer.run(trainFrames); // optimiser state before the clock starts
+            trainer.lastLoss();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong steps = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread tuner = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        trainer.run(trainFrames);
+                        if (steps.incrementAndGet() % 8 == 0) {
+                            trainer.lastLoss(); // as the fine-tuner checks its loss: keeps the queue from running ahead
+                        }
+                    }
+                    trainer.lastLoss();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "fine-tune-benchmark");
+            long start = System.nanoTime();
+            tuner.start();
+            double shared;
+            try {
+                shared = batch * rate(i -> scorer.score(frames, batch));
+            } finally {
+                stop.set(true);
+                try {
+                    tuner.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (failure.get() != null) {
+                throw new IllegalStateException("the fine-tune thread failed: " + failure.get(), failure.get());
+            }
+            Map<String, Object> row = row("scoring_while_fine_tuning");
+            row.put("layout", layout.name().toLowerCase(java.util.Locale.ROOT));
+            row.put("precision", name(precision));
             row.put("batch", batch);
-            row.put("frames_per_s", round(fps));
+            row.put("train_batch", trainBatch);
+            row.put("scoring_frames_per_s_alone", round(alone));
+            row.put("scoring_frames_per_s", round(shared));
+            row.put("scoring_ratio", round(shared / alone));
+            row.put("fine_tune_frames_per_s", round(steps.get() * trainBatch / seconds));
             emit(row);
         }
     }

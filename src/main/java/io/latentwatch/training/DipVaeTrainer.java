@@ -20,8 +20,12 @@ import java.util.Map;
 
 /**
  * Optimisation steps of a DIP-VAE: train-mode forward, the full DIP loss, backward, Adam. Each step runs in its own
- * NDManager scope (inputs, activations, gradient handles), closed at the end, so memory stays flat. Not
- * thread-safe.
+ * NDManager scope (activations, gradient handles), closed at the end, so memory stays flat. Not thread-safe.
+ *
+ * <p>A step on a batch already on the device ({@link #run}) queues its work and returns: nothing in it is made from
+ * a Java value or read back, because on a GPU either waits for all queued work and leaves the card idle while the
+ * host queues the next operation. Its loss terms stay on the device until {@link #lastLoss} or {@link #meanLoss}
+ * reads them.
  */
 public final class DipVaeTrainer {
 
@@ -30,6 +34,10 @@ public final class DipVaeTrainer {
     private final Adam optimizer;
     private final Map<String, Parameter> parameters;
     private final NDManager manager;
+    /** The latest step's loss terms and their sum since the last {@link #meanLoss}, on the device. */
+    private NDArray lastTerms;
+    private NDArray termSums;
+    private int stepsSummed;
 
     /**
      * @param model an initialised model; its parameters are updated in place
@@ -45,7 +53,7 @@ public final class DipVaeTrainer {
         parameters.values().forEach(p -> p.getArray().setRequiresGradient(p.requiresGradient()));
     }
 
-    /** The loss terms of one step, read back to the host. */
+    /** Loss terms read back to the host: of one step, or the mean over several. */
     public static final class StepLoss {
         public final double recons;
         public final double kld;
@@ -53,49 +61,99 @@ public final class DipVaeTrainer {
         public final double diagonal;
         public final double total;
 
-        StepLoss(float[] v) {
-            recons = v[0];
-            kld = v[1];
-            offDiagonal = v[2];
-            diagonal = v[3];
-            total = v[4];
+        StepLoss(float[] v, int steps) {
+            recons = v[0] / steps;
+            kld = v[1] / steps;
+            offDiagonal = v[2] / steps;
+            diagonal = v[3] / steps;
+            total = v[4] / steps;
         }
     }
 
     /**
-     * One Adam step on a batch.
+     * One Adam step on a batch from the host, its loss read back (a round trip per step; {@link #run} avoids it).
      *
      * @param pixels frames, in_channels × image_size × image_size values each, in [−1, 1]
      * @param count frames in the batch (at least 2: the DIP term needs a covariance)
      */
     public StepLoss step(float[] pixels, int count) {
-        if (count < 2) {
-            throw new IllegalArgumentException("a training batch needs at least 2 frames, got " + count);
-        }
+        checkBatch(count);
         DipVaeConfig c = model.getConfig();
         try (NDManager scope = manager.newSubManager()) {
             // autograd keeps the input until backward: engine memory, not a buffer create() aliases (EngineArrays)
-            NDArray x = EngineArrays.copyOf(scope, FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
-                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize()));
-            float[] values;
+            run(EngineArrays.copyOf(scope, FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
+                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize())));
+        }
+        return lastLoss();
+    }
+
+    /**
+     * One Adam step on a batch on this trainer's device, queued without waiting for the device; the batch stays its
+     * caller's.
+     *
+     * @param batch shape (count, in_channels, image_size, image_size), values in [−1, 1], count ≥ 2
+     */
+    public void run(NDArray batch) {
+        checkBatch(batch.getShape().get(0));
+        try (NDManager scope = manager.newSubManager()) {
+            // what the forward pass derives from the batch lands in the batch's manager: lend it to the scope
+            batch.tempAttach(scope);
+            NDArray terms;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDList out = model.forward(new ParameterStore(scope, false), new NDList(x), true);
-                DipLoss.Terms t = loss.compute(out.get(0), x, out.get(1), out.get(2));
+                NDList out = model.forward(new ParameterStore(scope, false), new NDList(batch), true);
+                DipLoss.Terms t = loss.compute(out.get(0), batch, out.get(1), out.get(2));
                 gc.backward(t.total);
-                values = NDArrays.stack(new NDList(t.recons, t.kld, t.offDiagonalSquaredSum, t.diagonalDeviationSquaredSum, t.total))
-                        .toFloatArray();
+                terms = NDArrays.stack(new NDList(t.recons, t.kld, t.offDiagonalSquaredSum, t.diagonalDeviationSquaredSum, t.total))
+                        .stopGradient();
             }
             for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
                 Parameter p = e.getValue();
-                if (!p.requiresGradient()) {
-                    continue;
+                if (p.requiresGradient()) {
+                    NDArray grad = p.getArray().getGradient();
+                    grad.attach(scope); // the handle, not the gradient storage, which the parameter keeps
+                    optimizer.update(e.getKey(), p.getArray(), grad); // and zeroes the gradient (DJL's adamUpdate)
                 }
-                NDArray grad = p.getArray().getGradient();
-                grad.attach(scope); // the handle, not the gradient storage, which the parameter keeps
-                optimizer.update(e.getKey(), p.getArray(), grad);
-                grad.subi(grad); // the engine accumulates gradients across backward calls
             }
-            return new StepLoss(values);
+            keep(terms);
+        }
+    }
+
+    /** The loss terms of the latest step (waits for it). */
+    public StepLoss lastLoss() {
+        if (lastTerms == null) {
+            throw new IllegalStateException("no step has run yet");
+        }
+        return new StepLoss(lastTerms.toFloatArray(), 1);
+    }
+
+    /** The mean loss terms of the steps since the previous call (waits for them); starts a new mean. */
+    public StepLoss meanLoss() {
+        if (stepsSummed == 0) {
+            throw new IllegalStateException("no step has run since the last mean");
+        }
+        StepLoss mean = new StepLoss(termSums.toFloatArray(), stepsSummed);
+        termSums.close(); // not zeroed in place: a NaN would stay
+        termSums = null;
+        stepsSummed = 0;
+        return mean;
+    }
+
+    private void keep(NDArray terms) {
+        terms.attach(manager);
+        if (lastTerms != null) {
+            lastTerms.close();
+        }
+        lastTerms = terms;
+        if (termSums == null) {
+            termSums = terms.zerosLike();
+        }
+        termSums.addi(terms);
+        stepsSummed++;
+    }
+
+    private static void checkBatch(long count) {
+        if (count < 2) {
+            throw new IllegalArgumentException("a training batch needs at least 2 frames, got " + count);
         }
     }
 }

@@ -2,10 +2,16 @@ package io.latentwatch.training;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.DipVaeWeights;
+import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.Devices;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelFormatException;
@@ -28,6 +34,8 @@ import java.util.Random;
 public final class FineTuner implements java.io.Serializable {
 
     private static final long serialVersionUID = 1L;
+    /** Steps between reads of the loss (a read waits for the device): how late a divergence is noticed. */
+    private static final int CHECK_EVERY = 8;
 
     private final int steps;
     private final int batchSize;
@@ -83,32 +91,34 @@ public final class FineTuner implements java.io.Serializable {
             Engine.getInstance().setRandomSeed((int) seed); // the reparameterisation noise
             DipVaeTrainer trainer = new DipVaeTrainer(candidate, manager, Tracker.fixed(learningRate));
             int batch = Math.min(batchSize, frames.size());
-            int[] order = new int[frames.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            Random rng = new Random(seed);
-            float[] values = new float[batch * fv];
             long t0 = System.nanoTime();
+            // frames and the round's batch draws go to the device once: the steps then never wait on the host
+            NDArray all = upload(manager, frames, serving.getConfig());
+            NDArray draws = EngineArrays.copyOf(manager, batchDraws(frames.size(), batch, steps, new Random(seed)), new Shape(steps, batch));
             DipVaeTrainer.StepLoss first = null;
             DipVaeTrainer.StepLoss last = null;
             int done = 0;
             while (done < steps) {
-                // a partial Fisher-Yates shuffle: the first `batch` entries of `order` are the batch
-                for (int b = 0; b < batch; b++) {
-                    int j = b + rng.nextInt(order.length - b);
-                    int t = order[b];
-                    order[b] = order[j];
-                    order[j] = t;
-                    System.arraycopy(frames.get(order[b]), 0, values, b * fv, fv);
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray pick = draws.get(done);
+                    pick.attach(step);
+                    NDArray x = all.get(pick);
+                    x.attach(step);
+                    trainer.run(x);
                 }
-                last = trainer.step(values, batch);
                 done++;
-                if (first == null) {
-                    first = last;
-                }
-                if (!Double.isFinite(last.total)) {
-                    break;
+                if (done == 1) {
+                    first = trainer.lastLoss();
+                    last = first;
+                    if (!Double.isFinite(first.total)) {
+                        break;
+                    }
+                } else if (done == steps || done % CHECK_EVERY == 0) {
+                    boolean finite = Double.isFinite(trainer.meanLoss().total);
+                    last = trainer.lastLoss();
+                    if (!finite) {
+                        break;
+                    }
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -128,6 +138,48 @@ public final class FineTuner implements java.io.Serializable {
     public FineTuneResult fineTune(Path servingDirectory, List<float[]> frames) throws IOException {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             return fineTune(ModelDirectory.read(servingDirectory, manager).model, frames);
+        }
+    }
+
+    /**
+     * The frame indices of every step, row by row: each row a partial Fisher-Yates shuffle of the same order, so a
+     * batch never holds a frame twice.
+     */
+    static long[] batchDraws(int frames, int batch, int steps, Random rng) {
+        int[] order = new int[frames];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        long[] draws = new long[steps * batch];
+        for (int s = 0; s < steps; s++) {
+            for (int b = 0; b < batch; b++) {
+                int j = b + rng.nextInt(order.length - b);
+                int t = order[b];
+                order[b] = order[j];
+                order[j] = t;
+                draws[s * batch + b] = order[b];
+            }
+        }
+        return draws;
+    }
+
+    /** The frames as one (n, C, H, W) array on the manager's device, staged a chunk at a time (bounded host memory). */
+    private static NDArray upload(NDManager manager, List<float[]> frames, DipVaeConfig c) {
+        int fv = c.frameValues();
+        int chunk = Math.max(1, (4 << 20) / (fv * Float.BYTES)); // about 4 MiB of direct memory at a time
+        NDList parts = new NDList();
+        try (NDManager staging = manager.newSubManager()) {
+            for (int from = 0; from < frames.size(); from += chunk) {
+                int n = Math.min(chunk, frames.size() - from);
+                float[] values = new float[n * fv];
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(frames.get(from + i), 0, values, i * fv, fv);
+                }
+                parts.add(EngineArrays.copyOf(staging, values, new Shape(n, c.inChannels(), c.imageSize(), c.imageSize())));
+            }
+            NDArray all = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts);
+            all.attach(manager);
+            return all;
         }
     }
 

@@ -2,8 +2,11 @@ package io.latentwatch.training;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -11,12 +14,14 @@ import io.latentwatch.data.ImageDataset;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.Devices;
+import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +46,18 @@ import java.util.Random;
  */
 public final class ModelTrainer {
 
+    /** Host memory staged per upload of training batches. */
+    private static final int UPLOAD_BYTES = 8 << 20;
+    /** At most this many steps between loss reads (progress and the divergence check). */
+    private static final int MAX_STEPS_PER_UPLOAD = 16;
+
     private ModelTrainer() {}
+
+    /** Steps whose batches go to the device in one copy: about {@link #UPLOAD_BYTES}, 1 to {@link #MAX_STEPS_PER_UPLOAD}. */
+    static int stepsPerUpload(int batch, int frameValues) {
+        long perStep = (long) batch * frameValues * Float.BYTES;
+        return (int) Math.max(1, Math.min(MAX_STEPS_PER_UPLOAD, UPLOAD_BYTES / perStep));
+    }
 
     /**
      * Trains on one dataset, holding out {@link TrainingOptions#validationFraction()} of it (a seeded random split)
@@ -137,7 +153,8 @@ public final class ModelTrainer {
             for (int i = 0; i < n; i++) {
                 order[i] = i;
             }
-            float[] batchValues = new float[batch * fv];
+            int stepsPerUpload = stepsPerUpload(batch, fv);
+            float[] uploadValues = new float[stepsPerUpload * batch * fv];
             double trainingSeconds = 0;
             long framesSeen = 0;
             double[] last = new double[5];
@@ -148,24 +165,34 @@ public final class ModelTrainer {
                 shuffle(order, rng);
                 double[] sums = new double[5];
                 long epochStart = System.nanoTime();
-                for (int s = 0; s < steps; s++) {
-                    for (int b = 0; b < batch; b++) {
-                        train.copyFrame(order[s * batch + b], batchValues, b * fv);
+                // several batches go to the device in one copy and their losses come back in one read: on a GPU each
+                // copy or read waits for all queued work, so one per step would leave the card idle between steps
+                for (int s0 = 0; s0 < steps; s0 += stepsPerUpload) {
+                    int k = Math.min(stepsPerUpload, steps - s0);
+                    for (int i = 0; i < k * batch; i++) {
+                        train.copyFrame(order[s0 * batch + i], uploadValues, i * fv);
                     }
-                    DipVaeTrainer.StepLoss loss = trainer.step(batchValues, batch);
-                    globalStep++;
+                    try (NDManager upload = manager.newSubManager()) {
+                        NDArray frames = EngineArrays.copyOf(upload, FloatBuffer.wrap(uploadValues, 0, k * batch * fv),
+                                new Shape((long) k * batch, config.inChannels(), config.imageSize(), config.imageSize()));
+                        for (int j = 0; j < k; j++) {
+                            trainer.run(frames.get(new NDIndex("{}:{}", j * batch, (j + 1) * batch)));
+                        }
+                    }
+                    globalStep += k;
+                    DipVaeTrainer.StepLoss loss = trainer.meanLoss();
                     if (!Double.isFinite(loss.total)) {
                         throw new IllegalStateException(String.format(Locale.ROOT,
-                                "training diverged at epoch %d, step %d (loss %s); try a lower learning rate than %s", epoch, s + 1, loss.total, lr));
+                                "training diverged at epoch %d, by step %d (loss %s); try a lower learning rate than %s", epoch, s0 + k, loss.total, lr));
                     }
-                    sums[0] += loss.recons;
-                    sums[1] += loss.kld;
-                    sums[2] += loss.offDiagonal;
-                    sums[3] += loss.diagonal;
-                    sums[4] += loss.total;
-                    framesSeen += batch;
+                    sums[0] += loss.recons * k;
+                    sums[1] += loss.kld * k;
+                    sums[2] += loss.offDiagonal * k;
+                    sums[3] += loss.diagonal * k;
+                    sums[4] += loss.total * k;
+                    framesSeen += (long) k * batch;
                     double elapsed = trainingSeconds + (System.nanoTime() - epochStart) / 1e9;
-                    progress.step(progress(epoch, options.epochs(), s + 1, steps, sums, s + 1, schedule.getNewValue(globalStep),
+                    progress.step(progress(epoch, options.epochs(), s0 + k, steps, sums, s0 + k, schedule.getNewValue(globalStep),
                             framesSeen / elapsed, (System.nanoTime() - t0) / 1e9, Double.NaN));
                 }
                 trainingSeconds += (System.nanoTime() - epochStart) / 1e9;

@@ -189,6 +189,16 @@ class ModelTrainerTest {
     }
 
     @Test
+    void aLearningRateThatBlowsUpStopsTrainingWithOneLine() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ModelTrainer.fit(small().optEpochs(2).optLearningRate(1e30f).build(), new SyntheticDataset(CAMERA, 0, 400), null,
+                        ProgressListener.NONE));
+        // 300 training frames: 9 steps of 32, read back together (the loss is checked once per upload of batches)
+        assertTrue(e.getMessage().matches("training diverged at epoch 1, by step 9 \\(loss (NaN|-?Infinity)\\); try a lower learning rate than 1\\.0E30"),
+                e.getMessage());
+    }
+
+    @Test
     void autoImageSizeRoundsUpToTheModelsStride() {
         TrainingOptions o = TrainingOptions.builder().build();
         assertEquals(32, o.resolveConfig(1, 28).imageSize());
