@@ -9,17 +9,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Adam;
 import ai.djl.training.tracker.Tracker;
 import io.latentwatch.model.DipLoss;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.DipVaeConfig;
 import java.nio.FloatBuffer;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Optimisation steps of a DIP-VAE: train-mode forward, the full DIP loss, backward, Adam. Each step runs in its own
+ * Optimisation steps of a DIP-VAE: train-mode forward, the full DIP loss, backward, Adam ({@link FlatAdam}). Each step runs in its own
  * NDManager scope (activations, gradient handles), closed at the end, so memory stays flat. Not thread-safe.
  *
  * <p>A step on a batch already on the device ({@link #run}) queues its work and returns: nothing in it is made from
@@ -31,8 +31,7 @@ public final class DipVaeTrainer {
 
     private final DipVae model;
     private final DipLoss loss;
-    private final Adam optimizer;
-    private final Map<String, Parameter> parameters;
+    private final FlatAdam optimizer;
     private final NDManager manager;
     /** The latest step's loss terms and their sum since the last {@link #meanLoss}, on the device. */
     private NDArray lastTerms;
@@ -48,9 +47,14 @@ public final class DipVaeTrainer {
         this.model = model;
         this.manager = manager;
         this.loss = DipLoss.of(model.getConfig());
-        this.optimizer = Adam.builder().optLearningRateTracker(learningRate).build();
-        this.parameters = model.stateDict();
-        parameters.values().forEach(p -> p.getArray().setRequiresGradient(p.requiresGradient()));
+        List<NDArray> trainable = new ArrayList<>();
+        for (Parameter p : model.stateDict().values()) {
+            p.getArray().setRequiresGradient(p.requiresGradient());
+            if (p.requiresGradient()) {
+                trainable.add(p.getArray());
+            }
+        }
+        this.optimizer = new FlatAdam(trainable, learningRate, manager);
     }
 
     /** Loss terms read back to the host: of one step, or the mean over several. */
@@ -106,14 +110,7 @@ public final class DipVaeTrainer {
                 terms = NDArrays.stack(new NDList(t.recons, t.kld, t.offDiagonalSquaredSum, t.diagonalDeviationSquaredSum, t.total))
                         .stopGradient();
             }
-            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-                Parameter p = e.getValue();
-                if (p.requiresGradient()) {
-                    NDArray grad = p.getArray().getGradient();
-                    grad.attach(scope); // the handle, not the gradient storage, which the parameter keeps
-                    optimizer.update(e.getKey(), p.getArray(), grad); // and zeroes the gradient (DJL's adamUpdate)
-                }
-            }
+            optimizer.update(scope);
             keep(terms);
         }
     }
