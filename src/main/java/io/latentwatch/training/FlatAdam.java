@@ -14,10 +14,10 @@ import java.util.List;
 
 /**
  * Adam over all trainable parameters at once. DJL's {@code Adam} runs about a dozen engine operations per parameter
- * and step (some of them only copy or add zero), which for the DIP-VAE's 46 arrays is some 600 kernel launches per
- * step, each a JNI call: on a GPU, at small batches, more host time than the step's arithmetic. Here the gradients are
- * gathered into one flat array, the moments and the step are computed there, and each parameter takes its slice: about
- * a dozen operations, plus one subtraction and one gradient reset per parameter.
+ * and step (some of them only copy or add zero): some 600 kernel launches per step for the default DIP-VAE's 48
+ * arrays, and on a GPU each launch costs host time whatever the array's size. Here the gradients are gathered into one
+ * flat array, the moments and the step are computed there, and each parameter takes its slice: about a dozen
+ * operations, plus one subtraction and one gradient reset per parameter.
  *
  * <p>The update is DJL's (MXNet's form, with ε added to √v and the bias corrections folded into the step size:
  * w −= lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)), so training follows the same path as with DJL's optimiser. Not
