@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
@@ -51,9 +52,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FineTuningITCase {
 
+    static final JobMetrics METRICS = new JobMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
+                    .setConfiguration(METRICS.addTo(new Configuration())).build());
 
     private static EmbeddedKafka kafka;
 
@@ -124,6 +128,15 @@ class FineTuningITCase {
                 assertEquals(good, f.get("model_version").getAsLong(), "a refused model never serves: " + f);
             }
             assertEquals(JobStatus.RUNNING, client.getJobStatus().get());
+
+            // the same story in the job's counters, as an operator reads them (REST API, Prometheus); the refusal
+            // is counted once the off-thread load has failed and a batch comes by
+            JobID id = client.getJobID();
+            frames.sendUntil(t.latents, all -> METRICS.count(id, "modelRefusals") >= 1, "refusal counted by the scorer");
+            assertTrue(METRICS.count(id, "fineTuneRounds") >= 1, "fineTuneRounds");
+            assertTrue(METRICS.count(id, "modelsAccepted") >= 1, "modelsAccepted: the first round's version");
+            assertTrue(METRICS.count(id, "modelsRejected") >= 1, "modelsRejected: the version corrupted on disk");
+            assertTrue(METRICS.count(id, "modelSwaps") >= 2, "modelSwaps: to the new version and back to a valid one");
             assertEveryFrameOnce(t.latents, frames.sent);
         } finally {
             client.cancel().get(30, TimeUnit.SECONDS);

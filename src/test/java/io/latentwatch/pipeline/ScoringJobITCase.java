@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
@@ -34,6 +35,7 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -53,9 +55,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ScoringJobITCase {
 
+    static final JobMetrics METRICS = new JobMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
+                    .setConfiguration(METRICS.addTo(new Configuration())).build());
 
     private static EmbeddedKafka kafka;
 
@@ -88,7 +93,7 @@ class ScoringJobITCase {
                 .set(ScoringJobOptions.MAX_FRAME_SIDE, 512)
                 .set(ScoringJobOptions.CHANNEL_POLICY, ScoringJobOptions.ChannelPolicy.EXACT)
                 .build();
-        runToEnd(job, new Configuration());
+        JobID jobId = runToEnd(job, new Configuration());
 
         List<ConsumerRecord<byte[], byte[]>> latents = Records.readCommitted(kafka.clientProperties(), prefix + "latents");
         Map<String, Long> counts = Records.countByFrameId(latents);
@@ -145,6 +150,25 @@ class ScoringJobITCase {
             assertTrue(alert.has(field), "alert JSON lacks " + field + ": " + alert);
         }
         assertTrue(Set.of("low", "medium", "high").contains(alert.get("severity").getAsString()));
+
+        // the job's own account, as an operator reads it from the REST API or Prometheus
+        assertEquals(sent.size(), METRICS.count(jobId, "framesIn"), "framesIn");
+        assertEquals(bad.size(), METRICS.count(jobId, "framesDeadLettered"), "framesDeadLettered");
+        assertEquals(truth.size(), METRICS.count(jobId, "framesScored"), "framesScored");
+        assertEquals(alerts.size(), METRICS.count(jobId, "alerts"), "alerts");
+        List<Histogram> batches = METRICS.histograms(jobId, "batchSize");
+        assertEquals(2, batches.size(), "one batchSize histogram per scorer subtask");
+        double framesInBatches = 0;
+        for (Histogram h : batches) {
+            if (h.getCount() > 0) { // a subtask may get no source's frames
+                assertTrue(h.getStatistics().getMin() >= 1 && h.getStatistics().getMax() <= 16,
+                        "batches of 1 to 16 frames (max batch size 16): " + h.getStatistics().getMin() + " to " + h.getStatistics().getMax());
+                framesInBatches += h.getStatistics().getMean() * h.getCount(); // fewer batches than the histogram's window
+            }
+        }
+        assertEquals(truth.size(), framesInBatches, 1e-6, "the batch sizes add up to the frames scored");
+        long inferences = METRICS.histograms(jobId, "inferenceTimeMicros").stream().mapToLong(Histogram::getCount).sum();
+        assertEquals(batches.stream().mapToLong(Histogram::getCount).sum(), inferences, "one inference time per batch");
     }
 
     @Test
@@ -197,12 +221,14 @@ class ScoringJobITCase {
                 .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
     }
 
-    private static void runToEnd(ScoringJob job, Configuration conf) throws Exception {
+    /** Runs the job until its bounded source ends; returns its id. */
+    private static JobID runToEnd(ScoringJob job, Configuration conf) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         JobClient client = job.start(env);
         JobExecutionResult result = client.getJobExecutionResult().get(180, TimeUnit.SECONDS);
         assertNotNull(result);
+        return client.getJobID();
     }
 
     private static String topicPrefix(TestInfo info) {

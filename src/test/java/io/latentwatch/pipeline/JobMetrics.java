@@ -1,0 +1,45 @@
+package io.latentwatch.pipeline;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+
+/**
+ * The metrics of group {@code latentwatch} that a job registered on a MiniCluster, kept after the job ended (Flink's
+ * {@link InMemoryReporter}): what an operator reads from the REST API or Prometheus.
+ */
+public final class JobMetrics {
+
+    private final InMemoryReporter reporter = InMemoryReporter.createWithRetainedMetrics();
+
+    /** The cluster configuration with this reporter added. */
+    public Configuration addTo(Configuration conf) {
+        return reporter.addToConfiguration(conf);
+    }
+
+    /** The sum of the job's counters {@code latentwatch.<name>} over every operator and subtask. */
+    public long count(JobID job, String name) {
+        return find(job, name).values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+    }
+
+    /** The job's histograms {@code latentwatch.<name>}, one per subtask. */
+    public List<Histogram> histograms(JobID job, String name) {
+        return find(job, name).values().stream().map(m -> (Histogram) m).collect(Collectors.toList());
+    }
+
+    private Map<String, Metric> find(JobID job, String name) {
+        Map<String, Metric> found = reporter.findMetrics(job, ".*\\.latentwatch\\." + name);
+        if (found.isEmpty()) {
+            throw new AssertionError("job " + job + " registered no metric latentwatch." + name + "; it has "
+                    + reporter.getMetricsByIdentifiers(job).keySet().stream().filter(k -> k.contains(".latentwatch.")).sorted()
+                            .collect(Collectors.toList()));
+        }
+        return found;
+    }
+}
