@@ -81,12 +81,14 @@ final class BenchmarkModelCommand implements Callable<Integer> {
         if (trainBatchSizes != null) {
             for (int b : trainBatchSizes) {
                 if (b < 2) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--train-batch-sizes must be at least 2 (the DIP term needs a covariance), got " + b);
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--train-batch-sizes must be at least 2 (the DIP term needs a covariance), got " + b);
                 }
             }
         }
         if (alongsideFineTuneBatch != null && alongsideFineTuneBatch < 2) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--alongside-fine-tune-batch must be at least 2 (the DIP term needs a covariance), got " + alongsideFineTuneBatch);
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--alongside-fine-tune-batch must be at least 2 (the DIP term needs a covariance), got " + alongsideFineTuneBatch);
         }
         if (alongsideScoringBatch < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--alongside-scoring-batch must be positive, got " + alongsideScoringBatch);

@@ -184,11 +184,12 @@ public final class ModelBenchmark {
         for (int batch : batchSizes) {
             float[] frames = randomFrames(batch, c);
             try (NDManager m = modelManager.newSubManager()) {
-                NDArray onDevice = EngineArrays.copyOf(m, frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                NDArray onDevice = EngineArrays.copyOf(m, frames,
+                        new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
                 double resident = batch * rate(i -> trainer.run(onDevice), trainer::lastLoss);
                 emit(trainingRow("device", batch, resident));
             }
-            double uploaded = batch * rate(i -> trainer.step(frames, batch), () -> { });
+            double uploaded = batch * rate(i -> trainer.step(frames, batch));
             emit(trainingRow("host", batch, uploaded));
         }
     }
@@ -215,7 +216,8 @@ public final class ModelBenchmark {
             double alone = batch * rate(i -> scorer.score(frames, batch));
             DipVae copy = new DipVae(c).initialize(tuning); // a fine-tune's candidate: its own weights, same device
             DipVaeTrainer trainer = new DipVaeTrainer(copy, tuning, Tracker.fixed(1e-4f));
-            NDArray trainFrames = EngineArrays.copyOf(tuning, randomFrames(trainBatch, c), new Shape(trainBatch, c.inChannels(), c.imageSize(), c.imageSize()));
+            NDArray trainFrames = EngineArrays.copyOf(tuning, randomFrames(trainBatch, c),
+                    new Shape(trainBatch, c.inChannels(), c.imageSize(), c.imageSize()));
             trainer.run(trainFrames); // optimiser state before the clock starts
             trainer.lastLoss();
             AtomicBoolean stop = new AtomicBoolean();

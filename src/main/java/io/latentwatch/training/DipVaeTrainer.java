@@ -19,8 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Optimisation steps of a DIP-VAE: train-mode forward, the full DIP loss, backward, Adam ({@link FlatAdam}). Each step runs in its own
- * NDManager scope (activations, gradient handles), closed at the end, so memory stays flat. Not thread-safe.
+ * Optimisation steps of a DIP-VAE: train-mode forward, the full DIP loss, backward, Adam ({@link FlatAdam}). Each
+ * step runs in its own NDManager scope (activations, gradient handles), closed at the end, so memory stays flat. Not
+ * thread-safe.
  *
  * <p>A step on a batch already on the device ({@link #run}) queues its work and returns: nothing in it is made from
  * a Java value or read back, because on a GPU either waits for all queued work and leaves the card idle while the

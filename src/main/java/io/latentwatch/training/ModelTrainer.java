@@ -53,7 +53,7 @@ public final class ModelTrainer {
 
     private ModelTrainer() {}
 
-    /** Steps whose batches go to the device in one copy: about {@link #UPLOAD_BYTES}, 1 to {@link #MAX_STEPS_PER_UPLOAD}. */
+    /** Steps whose batches go to the device in one copy: about {@link #UPLOAD_BYTES} of frames, 1 to 16 steps. */
     static int stepsPerUpload(int batch, int frameValues) {
         long perStep = (long) batch * frameValues * Float.BYTES;
         return (int) Math.max(1, Math.min(MAX_STEPS_PER_UPLOAD, UPLOAD_BYTES / perStep));

@@ -162,7 +162,8 @@ class ScoringJobITCase {
         for (Histogram h : batches) {
             if (h.getCount() > 0) { // a subtask may get no source's frames
                 assertTrue(h.getStatistics().getMin() >= 1 && h.getStatistics().getMax() <= 16,
-                        "batches of 1 to 16 frames (max batch size 16): " + h.getStatistics().getMin() + " to " + h.getStatistics().getMax());
+                        "batches of 1 to 16 frames (max batch size 16): " + h.getStatistics().getMin() + " to "
+                                + h.getStatistics().getMax());
                 framesInBatches += h.getStatistics().getMean() * h.getCount(); // fewer batches than the histogram's window
             }
         }

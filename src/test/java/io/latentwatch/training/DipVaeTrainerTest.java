@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Training steps must not wait on the host, and must not depend on when the garbage collector runs. DJL's scalar ops
- * ({@code mul(Number)}) and arrays made with {@code create(...)} alias Java direct buffers that are freed once their one wrapper is gone, while autograd
- * still holds the tensor for backward; with a collector running all the time, two runs from the same seed then
- * drift apart or diverge (seen before the fix: loss 409 vs NaN after 30 steps).
+ * ({@code mul(Number)}) and arrays made with {@code create(...)} alias Java direct buffers that are freed once their
+ * one wrapper is gone, while autograd still holds the tensor for backward; with a collector running all the time, two
+ * runs from the same seed then drift apart or diverge (seen before the fix: loss 409 vs NaN after 30 steps).
  */
 class DipVaeTrainerTest {
 
@@ -85,7 +85,7 @@ class DipVaeTrainerTest {
     /** The pool's buffer count once collected buffers are freed (their cleaners run after the collection). */
     private static long settledCount(BufferPoolMXBean pool) throws InterruptedException {
         long previous = -1;
-        for (int stable = 0; stable < 3; ) {
+        for (int stable = 0, tries = 0; stable < 3 && tries < 200; tries++) {
             System.gc();
             Thread.sleep(20);
             long now = pool.getCount();
