@@ -17,8 +17,9 @@ import java.util.List;
  * H frames (an item's survival halves about every 0.7·H frames), which is what a drifting camera needs.
  *
  * <p>The state is a few counters, the random generator's state (one long) and the frames, and round-trips through
- * {@link #snapshot()} and {@link #restore(byte[])}: a Flink operator keeps the bytes in its operator state, and a
- * restored reservoir continues exactly as the original would have. Frames are copied on the way in and never
+ * {@link #snapshot()} and {@link #restore(byte[])}: a Flink operator keeps the bytes in its operator state (whole at
+ * every checkpoint, so frames of 8-bit pixels are kept as their pixels: a quarter of the bytes), and a restored
+ * reservoir continues exactly as the original would have. Frames are copied on the way in and never
  * written afterwards, so the lists returned by {@link #trainingFrames()} and {@link #heldOutFrames()} stay valid
  * (as snapshots) while more frames are offered. Values are not inspected: the validation gate is what refuses a
  * model trained on a bad frame. Not thread-safe.
@@ -27,7 +28,10 @@ public final class NormalFrameReservoir {
 
     /** "LWRS": latentwatch reservoir snapshot. */
     private static final int MAGIC = 0x4C575253;
-    private static final int FORMAT = 1;
+    /** 2: a tag per frame, 8-bit frames in one byte a value; 1 (still read): every value as a float. */
+    private static final int FORMAT = 2;
+    private static final byte FLOAT_FRAME = 0;
+    private static final byte EIGHT_BIT_FRAME = 1;
     /** Bytes of a snapshot's header: six ints of settings, five longs of state, two ints of frame counts. */
     private static final int HEADER_BYTES = 6 * 4 + 5 * 8 + 2 * 4;
 
@@ -163,14 +167,21 @@ public final class NormalFrameReservoir {
     }
 
     /**
-     * The whole state as bytes (settings, counters, generator, frames): about 4 bytes per stored value.
+     * The whole state as bytes (settings, counters, generator, frames). A frame of 8-bit pixels, every value
+     * p / 255 × 2 − 1 as the decoder makes it, takes one byte a value (its pixels); any other frame (resized, luma,
+     * not finite) four, so the round trip is exact either way.
      *
      * @throws IllegalStateException if the frames do not fit one byte array (2 GiB)
      */
     public byte[] snapshot() {
         int nt = trainingSize();
         int nh = heldOutSize();
-        long bytes = HEADER_BYTES + 4L * frameValues * (nt + nh);
+        boolean[] eightBit = new boolean[nt + nh];
+        long bytes = HEADER_BYTES;
+        for (int i = 0; i < nt + nh; i++) {
+            eightBit[i] = eightBit(frame(i, nt));
+            bytes += 1 + (long) frameValues * (eightBit[i] ? 1 : Float.BYTES);
+        }
         if (bytes > Integer.MAX_VALUE - 16) {
             throw new IllegalStateException("a reservoir of " + (nt + nh) + " frames of " + frameValues
                     + " values does not fit one snapshot (2 GiB); lower its capacity");
@@ -179,15 +190,40 @@ public final class NormalFrameReservoir {
         b.putInt(MAGIC).putInt(FORMAT).putInt(frameValues).putInt(capacity).putInt(heldOutCapacity).putInt(heldOutEvery);
         b.putLong(horizon).putLong(offered).putLong(trainingSeen).putLong(heldOutSeen).putLong(rngState);
         b.putInt(nt).putInt(nh);
-        for (int i = 0; i < nt; i++) {
-            b.asFloatBuffer().put(training[i]);
-            b.position(b.position() + 4 * frameValues);
-        }
-        for (int i = 0; i < nh; i++) {
-            b.asFloatBuffer().put(heldOut[i]);
-            b.position(b.position() + 4 * frameValues);
+        for (int i = 0; i < nt + nh; i++) {
+            float[] f = frame(i, nt);
+            if (eightBit[i]) {
+                b.put(EIGHT_BIT_FRAME);
+                for (float v : f) {
+                    b.put((byte) pixel(v));
+                }
+            } else {
+                b.put(FLOAT_FRAME);
+                b.asFloatBuffer().put(f);
+                b.position(b.position() + Float.BYTES * frameValues);
+            }
         }
         return b.array();
+    }
+
+    /** Training frames first, then held-out ones. */
+    private float[] frame(int i, int trainingCount) {
+        return i < trainingCount ? training[i] : heldOut[i - trainingCount];
+    }
+
+    /** The 8-bit pixel whose normalised value is {@code v}, by the decoder's own arithmetic, if it is exactly one. */
+    private static int pixel(float v) {
+        return Math.round((v + 1f) * 127.5f);
+    }
+
+    private static boolean eightBit(float[] frame) {
+        for (float v : frame) {
+            int p = pixel(v);
+            if (p < 0 || p > 255 || p / 255f * 2f - 1f != v) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -202,8 +238,8 @@ public final class NormalFrameReservoir {
                 throw new IllegalArgumentException("not a reservoir snapshot (bad magic number)");
             }
             int format = b.getInt();
-            if (format != FORMAT) {
-                throw new IllegalArgumentException("reservoir snapshot format " + format + ", this build reads " + FORMAT);
+            if (format != FORMAT && format != 1) {
+                throw new IllegalArgumentException("reservoir snapshot format " + format + ", this build reads 1 and " + FORMAT);
             }
             int frameValues = b.getInt();
             int capacity = b.getInt();
@@ -224,8 +260,8 @@ public final class NormalFrameReservoir {
                 throw new IllegalArgumentException("reservoir snapshot is inconsistent: " + nt + " + " + nh + " frames stored for "
                         + trainingSeen + " + " + heldOutSeen + " seen of " + offered + " offered");
             }
-            readFrames(b, r.training, nt, frameValues);
-            readFrames(b, r.heldOut, nh, frameValues);
+            readFrames(b, r.training, nt, frameValues, format);
+            readFrames(b, r.heldOut, nh, frameValues, format);
             if (b.hasRemaining()) {
                 throw new IllegalArgumentException("reservoir snapshot has " + b.remaining() + " unexpected trailing bytes");
             }
@@ -235,14 +271,26 @@ public final class NormalFrameReservoir {
         }
     }
 
-    private static void readFrames(ByteBuffer b, float[][] part, int count, int frameValues) {
+    private static void readFrames(ByteBuffer b, float[][] part, int count, int frameValues, int format) {
         for (int i = 0; i < count; i++) {
+            byte encoding = format == 1 ? FLOAT_FRAME : b.get();
             float[] f = new float[frameValues];
-            if (b.remaining() < 4 * frameValues) {
-                throw new BufferUnderflowException();
+            if (encoding == EIGHT_BIT_FRAME) {
+                if (b.remaining() < frameValues) {
+                    throw new BufferUnderflowException();
+                }
+                for (int k = 0; k < frameValues; k++) {
+                    f[k] = (b.get() & 0xFF) / 255f * 2f - 1f;
+                }
+            } else if (encoding == FLOAT_FRAME) {
+                if (b.remaining() < Float.BYTES * frameValues) {
+                    throw new BufferUnderflowException();
+                }
+                b.asFloatBuffer().get(f);
+                b.position(b.position() + Float.BYTES * frameValues);
+            } else {
+                throw new IllegalArgumentException("reservoir snapshot holds a frame of unknown encoding " + encoding);
             }
-            b.asFloatBuffer().get(f);
-            b.position(b.position() + 4 * frameValues);
             part[i] = f;
         }
     }

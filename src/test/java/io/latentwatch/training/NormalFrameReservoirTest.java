@@ -126,6 +126,74 @@ class NormalFrameReservoirTest {
         assertEquals("not a reservoir snapshot (bad magic number)", magic.getMessage());
     }
 
+    /**
+     * Checkpoints hold the whole reservoir each time: frames of 8-bit pixels, as the decoder makes them, are stored
+     * as their pixels (a quarter of the bytes); any other frame as floats; every frame comes back exactly.
+     */
+    @Test
+    void snapshotKeepsEightBitFramesAsPixelsAndEveryFrameExactly() {
+        int values = 3 * 8 * 8;
+        NormalFrameReservoir r = NormalFrameReservoir.builder().setFrameValues(values).optCapacity(40).optHeldOutCapacity(10)
+                .optHeldOutEvery(5).optSeed(2).build();
+        java.util.Random random = new java.util.Random(4);
+        for (int i = 0; i < 50; i++) {
+            float[] f = new float[values];
+            for (int k = 0; k < values; k++) {
+                f[k] = random.nextInt(256) / 255f * 2f - 1f; // the decoder's arithmetic
+            }
+            r.offer(f);
+        }
+        byte[] eightBit = r.snapshot();
+        int header = eightBit.length - 50 * (1 + values);
+        assertTrue(header > 0 && header < 100, "one byte a value and a tag a frame, after a header of " + header + " bytes");
+
+        float[] resized = new float[values];
+        float[] broken = new float[values];
+        for (int k = 0; k < values; k++) {
+            resized[k] = (float) Math.tanh(random.nextGaussian()); // not an 8-bit pixel
+            broken[k] = k == 7 ? Float.NaN : 0.5f;
+        }
+        NormalFrameReservoir mixed = NormalFrameReservoir.builder().setFrameValues(values).optCapacity(4).optHeldOutCapacity(1)
+                .optHeldOutEvery(5).build();
+        mixed.offer(resized);
+        mixed.offer(broken);
+        mixed.offer(r.trainingFrames().get(0));
+        byte[] snapshot = mixed.snapshot();
+        assertEquals(header + 2 * (1 + 4 * values) + (1 + values), snapshot.length, "floats for the two frames that are not 8-bit");
+        NormalFrameReservoir restored = NormalFrameReservoir.restore(snapshot);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(mixed.trainingFrames().get(i), restored.trainingFrames().get(i), "frame " + i);
+        }
+        NormalFrameReservoir restoredEightBit = NormalFrameReservoir.restore(eightBit);
+        for (int i = 0; i < r.trainingSize(); i++) {
+            assertArrayEquals(r.trainingFrames().get(i), restoredEightBit.trainingFrames().get(i), "8-bit frame " + i);
+        }
+        assertArrayEquals(eightBit, restoredEightBit.snapshot());
+
+        byte[] unknown = snapshot.clone();
+        unknown[header] = 9; // the first frame's tag
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NormalFrameReservoir.restore(unknown));
+        assertEquals("reservoir snapshot holds a frame of unknown encoding 9", e.getMessage());
+    }
+
+    /** Savepoints taken by the build before (format 1: every value a float, no tags) still restore. */
+    @Test
+    void formatOneSnapshotsStillRestore() {
+        NormalFrameReservoir r = oneValueFrames(3).build();
+        offerRange(r, 0, 400);
+        byte[] current = r.snapshot();
+        int frames = r.trainingSize() + r.heldOutSize();
+        int header = 6 * 4 + 5 * 8 + 2 * 4;
+        java.nio.ByteBuffer old = java.nio.ByteBuffer.allocate(header + 4 * frames);
+        old.put(current, 0, header).putInt(4, 1); // format 1
+        java.util.List<float[]> all = new java.util.ArrayList<>(r.trainingFrames());
+        all.addAll(r.heldOutFrames());
+        all.forEach(f -> old.putFloat(f[0]));
+        NormalFrameReservoir restored = NormalFrameReservoir.restore(old.array());
+        assertEquals(r.toString(), restored.toString());
+        assertArrayEquals(current, restored.snapshot(), "the same state, written in the current format");
+    }
+
     @Test
     void framesAreCopiedAndCheckedForSize() {
         NormalFrameReservoir r = NormalFrameReservoir.builder().setFrameValues(3).optCapacity(4).optHeldOutCapacity(1).build();
