@@ -21,13 +21,14 @@ for layout in nhwc nchw; do
      --precisions fp32,fp16 --layout $layout | tee -a "$out/accuracy.txt"
 done
 [[ "${ONLY:-}" == accuracy ]] && exit 0
-echo "== java scoring and training"
-lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,fp16 --layouts nhwc,nchw \
+echo "== java scoring and training, no cuDNN autotuning (PyTorch eager's default)"
+JOPTS=-Dlatentwatch.cudnn-benchmark=false lw benchmark model --device gpu --batch-sizes ${BATCHES:-1,16,64,256,1024,4096} --precisions fp32,fp16 --layouts nhwc,nchw \
    --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 64,256,1024 --alongside-fine-tune-batch 32 --alongside-scoring-batch 256 \
    --json "$out/java.jsonl"
-echo "== java, cuDNN benchmark mode"
-JOPTS=-Dai.djl.pytorch.cudnn_benchmark=true lw benchmark model --device gpu --batch-sizes 1024,4096 --precisions fp32,fp16 \
-   --layouts nhwc,nchw --seconds ${SECONDS_PER_POINT:-1} --soak-batches ${SOAK:-10000} --soak-batch-size 64 --json "$out/java-cudnn.jsonl"
+echo "== java, cuDNN autotuning (what BatchScorer turns on for GPUs)"
+lw benchmark model --device gpu --batch-sizes 1024,4096 --precisions fp32,fp16 --layouts nhwc,nchw \
+   --seconds ${SECONDS_PER_POINT:-1} --train-batch-sizes 256,1024 --soak-batches ${SOAK:-10000} --soak-batch-size 64 \
+   --json "$out/java-cudnn.jsonl"
 echo "== pytorch eager"
 PYTHONUNBUFFERED=1 python3 "$kit/ref_dipvae.py" 1,16,64,256,1024,4096 | tee "$out/pytorch.jsonl"
 PYTHONUNBUFFERED=1 python3 "$kit/ref_fp16.py" "$kit" 256,1024,4096 | tee -a "$out/pytorch.jsonl"

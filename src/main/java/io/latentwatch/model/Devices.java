@@ -54,10 +54,14 @@ public final class Devices {
      * {@code latentwatch.cudnn-benchmark=false} turns it off.
      */
     public static void tuneConvolutions(Device device) {
-        if (device.isGpu() && !"false".equals(System.getProperty("latentwatch.cudnn-benchmark"))
-                && "PyTorch".equals(Engine.getInstance().getEngineName())) {
+        if (tunesConvolutions(device) && "PyTorch".equals(Engine.getInstance().getEngineName())) {
             ai.djl.pytorch.jni.JniUtils.setBenchmarkCuDNN(true);
         }
+    }
+
+    /** Whether {@link #tuneConvolutions} turns cuDNN's autotuning on for this device (for benchmark reports). */
+    public static boolean tunesConvolutions(Device device) {
+        return device.isGpu() && !"false".equals(System.getProperty("latentwatch.cudnn-benchmark"));
     }
 
     /**

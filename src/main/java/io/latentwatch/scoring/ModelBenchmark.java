@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.cuda.CudaUtils;
+import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.EngineArrays;
@@ -345,7 +346,8 @@ public final class ModelBenchmark {
     /** Describes the engine and machine for the report. */
     public static String environment(Device device) {
         Engine e = Engine.getInstance();
-        return e.getEngineName() + " " + e.getVersion() + " on " + device + ", " + Runtime.getRuntime().availableProcessors() + " CPU cores, "
-                + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+        String tuning = device.isGpu() ? ", cuDNN autotuning " + (Devices.tunesConvolutions(device) ? "on" : "off") : "";
+        return e.getEngineName() + " " + e.getVersion() + " on " + device + tuning + ", " + Runtime.getRuntime().availableProcessors()
+                + " CPU cores, " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
     }
 }
