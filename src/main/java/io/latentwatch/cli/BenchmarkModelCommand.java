@@ -53,7 +53,8 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "3", description = "measuring time per figure (default: ${DEFAULT-VALUE})")
     double seconds;
 
-    @Option(names = "--train-batch-sizes", split = ",", description = "also measure fine-tune steps (forward + DIP loss + backward + Adam) at these batch sizes")
+    @Option(names = "--train-batch-sizes", split = ",",
+            description = "also measure fine-tune steps (forward + DIP loss + backward + Adam) at these batch sizes, and the time of a step of a tiny model (the cost of issuing a step)")
     int[] trainBatchSizes;
 
     @Option(names = "--alongside-fine-tune-batch", description = "also measure scoring while a second thread fine-tunes on the same device, with fine-tune batches of this size")
@@ -129,6 +130,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
             bench.blockBaseline(batchSizes[Math.min(2, batchSizes.length - 1)]);
             if (trainBatchSizes != null) {
                 bench.training(trainBatchSizes, manager);
+                bench.trainingStepOverhead();
             }
             if (alongsideFineTuneBatch != null) {
                 bench.scoringWhileFineTuning(alongsideScoringBatch, alongsideFineTuneBatch, types[0], memoryLayouts[0]);

@@ -195,6 +195,27 @@ public final class ModelBenchmark {
         }
     }
 
+    /**
+     * Milliseconds per training step of a model of the default depth but 2 channels a layer and a latent of 2, at
+     * batch 2 on the device: next to nothing to compute, so what it measures is the cost of issuing a step's
+     * operations from Java (on a GPU, JNI calls and kernel launches), the floor under every step at small batches.
+     * {@code scripts/ref_fp16.py} measures the same model in PyTorch eager.
+     */
+    public void trainingStepOverhead() {
+        DipVaeConfig c = model.getConfig().toBuilder().latentDim(2).hiddenDims(2, 2, 2, 2, 2).imageSize(64).build();
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            DipVae tiny = new DipVae(c).initialize(m);
+            DipVaeTrainer trainer = new DipVaeTrainer(tiny, m, Tracker.fixed(1e-4f));
+            NDArray batch = EngineArrays.copyOf(m, randomFrames(2, c), new Shape(2, c.inChannels(), c.imageSize(), c.imageSize()));
+            double stepsPerSecond = rate(i -> trainer.run(batch), trainer::lastLoss);
+            Map<String, Object> row = row("training_step_overhead");
+            row.put("model", "hidden 2x5, latent 2, " + c.inChannels() + "x64x64");
+            row.put("batch", 2);
+            row.put("ms_per_step", round(1000 / stepsPerSecond));
+            emit(row);
+        }
+    }
+
     private Map<String, Object> trainingRow(String input, int batch, double fps) {
         Map<String, Object> row = row("training");
         row.put("input", input);

@@ -194,4 +194,34 @@ class CliTest {
         assertTrue(r.out.contains("benchmark=sgemm") && r.out.contains("path=fused") && r.out.contains("path=block"), r.out);
         assertTrue(r.out.contains("frames_per_s="), r.out);
     }
+
+    @Test
+    void benchmarkPrintsTrainingFiguresAndScoringBesideAFineTune() {
+        Run r = run("benchmark", "model", "--device", "cpu", "--batch-sizes", "2", "--seconds", "0.05", "--train-batch-sizes", "2",
+                "--alongside-fine-tune-batch", "2", "--alongside-scoring-batch", "4");
+        assertEquals(0, r.code, r.err);
+        for (String input : new String[] {"device", "host"}) {
+            assertTrue(r.out.lines().anyMatch(l -> l.startsWith("benchmark=training ") && l.contains("input=" + input) && l.contains("batch=2")
+                    && positive(l, "frames_per_s")), input + ":\n" + r.out);
+        }
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("benchmark=training_step_overhead") && positive(l, "ms_per_step")), r.out);
+        String beside = r.out.lines().filter(l -> l.startsWith("benchmark=scoring_while_fine_tuning")).findFirst().orElseThrow();
+        assertTrue(beside.contains("batch=4") && beside.contains("train_batch=2") && positive(beside, "scoring_frames_per_s_alone")
+                && positive(beside, "scoring_frames_per_s") && positive(beside, "fine_tune_frames_per_s"), beside);
+
+        Run bad = run("benchmark", "model", "--device", "cpu", "--train-batch-sizes", "1");
+        assertEquals(2, bad.code);
+        assertEquals("latentwatch benchmark model: --train-batch-sizes must be at least 2 (the DIP term needs a covariance), got 1 (see --help)",
+                bad.err.strip());
+    }
+
+    /** Whether a "key=value" row has {@code key} with a positive number. */
+    private static boolean positive(String row, String key) {
+        for (String field : row.split("\\s+")) {
+            if (field.startsWith(key + "=")) {
+                return Double.parseDouble(field.substring(key.length() + 1)) > 0;
+            }
+        }
+        return false;
+    }
 }
