@@ -9,6 +9,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * The metrics of group {@code latentwatch} that a job registered on a MiniCluster, kept after the job ended (Flink's
@@ -18,9 +20,10 @@ public final class JobMetrics {
 
     private final InMemoryReporter reporter = InMemoryReporter.createWithRetainedMetrics();
 
-    /** The cluster configuration with this reporter added. */
-    public Configuration addTo(Configuration conf) {
-        return reporter.addToConfiguration(conf);
+    /** A MiniCluster of one TaskManager with two slots that reports its jobs' metrics here. */
+    public MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2).setConfiguration(reporter.addToConfiguration(new Configuration())).build());
     }
 
     /** The sum of the job's counters {@code latentwatch.<name>} over every operator and subtask. */
