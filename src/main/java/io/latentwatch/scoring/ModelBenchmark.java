@@ -118,7 +118,7 @@ public final class ModelBenchmark {
                 BatchScorer scorer = new BatchScorer(model, device, precision, layout, "mse")) {
             for (int batch : batchSizes) {
                 float[] frames = randomFrames(batch, c);
-                NDArray onDevice = layout.arrange(m.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize())));
+                NDArray onDevice = layout.arrange(m.create(frames, model.inputShape(batch)));
                 double resident = batch * rate(i -> {
                     try (NDManager s = m.newSubManager()) {
                         NDArray x = onDevice.get(":"); // a view owned by the batch scope
@@ -157,7 +157,7 @@ public final class ModelBenchmark {
         try (NDManager m = NDManager.newBaseManager(device)) {
             double fps = batch * rate(i -> {
                 try (NDManager s = m.newSubManager()) {
-                    NDArray x = s.create(frames, new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                    NDArray x = s.create(frames, model.inputShape(batch));
                     NDList out = model.forward(new ParameterStore(s, false), new NDList(x), false);
                     out.get(0).sub(x).square().reshape(batch, -1).mean(new int[] {1}).reshape(batch, 1).concat(out.get(1), 1).toFloatArray();
                 }
@@ -185,8 +185,7 @@ public final class ModelBenchmark {
         for (int batch : batchSizes) {
             float[] frames = randomFrames(batch, c);
             try (NDManager m = modelManager.newSubManager()) {
-                NDArray onDevice = EngineArrays.copyOf(m, frames,
-                        new Shape(batch, c.inChannels(), c.imageSize(), c.imageSize()));
+                NDArray onDevice = EngineArrays.copyOf(m, frames, model.inputShape(batch));
                 double resident = batch * rate(i -> trainer.run(onDevice), trainer::lastLoss);
                 emit(trainingRow("device", batch, resident));
             }
@@ -206,7 +205,7 @@ public final class ModelBenchmark {
         try (NDManager m = NDManager.newBaseManager(device)) {
             DipVae tiny = new DipVae(c).initialize(m);
             DipVaeTrainer trainer = new DipVaeTrainer(tiny, m, Tracker.fixed(1e-4f));
-            NDArray batch = EngineArrays.copyOf(m, randomFrames(2, c), new Shape(2, c.inChannels(), c.imageSize(), c.imageSize()));
+            NDArray batch = EngineArrays.copyOf(m, randomFrames(2, c), tiny.inputShape(2));
             double stepsPerSecond = rate(i -> trainer.run(batch), trainer::lastLoss);
             Map<String, Object> row = row("training_step_overhead");
             row.put("model", "hidden 2x5, latent 2, " + c.inChannels() + "x64x64");
@@ -238,8 +237,7 @@ public final class ModelBenchmark {
             double alone = batch * rate(i -> scorer.score(frames, batch));
             DipVae copy = new DipVae(c).initialize(tuning); // a fine-tune's candidate: its own weights, same device
             DipVaeTrainer trainer = new DipVaeTrainer(copy, tuning, Tracker.fixed(1e-4f));
-            NDArray trainFrames = EngineArrays.copyOf(tuning, randomFrames(trainBatch, c),
-                    new Shape(trainBatch, c.inChannels(), c.imageSize(), c.imageSize()));
+            NDArray trainFrames = EngineArrays.copyOf(tuning, randomFrames(trainBatch, c), copy.inputShape(trainBatch));
             trainer.run(trainFrames); // optimiser state before the clock starts
             trainer.lastLoss();
             AtomicBoolean stop = new AtomicBoolean();

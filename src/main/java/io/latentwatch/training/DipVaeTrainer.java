@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -86,8 +85,7 @@ public final class DipVaeTrainer {
         DipVaeConfig c = model.getConfig();
         try (NDManager scope = manager.newSubManager()) {
             // autograd keeps the input until backward: engine memory, not a buffer create() aliases (EngineArrays)
-            run(EngineArrays.copyOf(scope, FloatBuffer.wrap(pixels, 0, count * c.frameValues()),
-                    new Shape(count, c.inChannels(), c.imageSize(), c.imageSize())));
+            run(EngineArrays.copyOf(scope, FloatBuffer.wrap(pixels, 0, count * c.frameValues()), model.inputShape(count)));
         }
         return lastLoss();
     }

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import io.latentwatch.model.DipVae;
-import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.DipVaeWeights;
 import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.Devices;
@@ -93,7 +92,7 @@ public final class FineTuner implements java.io.Serializable {
             int batch = Math.min(batchSize, frames.size());
             long t0 = System.nanoTime();
             // frames and the round's batch draws go to the device once: the steps then never wait on the host
-            NDArray all = upload(manager, frames, serving.getConfig());
+            NDArray all = upload(manager, frames, candidate);
             NDArray draws = EngineArrays.copyOf(manager, batchDraws(frames.size(), batch, steps, new Random(seed)), new Shape(steps, batch));
             DipVaeTrainer.StepLoss first = null;
             DipVaeTrainer.StepLoss last = null;
@@ -164,8 +163,8 @@ public final class FineTuner implements java.io.Serializable {
     }
 
     /** The frames as one (n, C, H, W) array on the manager's device, staged a chunk at a time (bounded host memory). */
-    private static NDArray upload(NDManager manager, List<float[]> frames, DipVaeConfig c) {
-        int fv = c.frameValues();
+    private static NDArray upload(NDManager manager, List<float[]> frames, DipVae model) {
+        int fv = model.getConfig().frameValues();
         int chunk = Math.max(1, (4 << 20) / (fv * Float.BYTES)); // about 4 MiB of direct memory at a time
         NDList parts = new NDList();
         try (NDManager staging = manager.newSubManager()) {
@@ -175,7 +174,7 @@ public final class FineTuner implements java.io.Serializable {
                 for (int i = 0; i < n; i++) {
                     System.arraycopy(frames.get(from + i), 0, values, i * fv, fv);
                 }
-                parts.add(EngineArrays.copyOf(staging, values, new Shape(n, c.inChannels(), c.imageSize(), c.imageSize())));
+                parts.add(EngineArrays.copyOf(staging, values, model.inputShape(n)));
             }
             NDArray all = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts);
             all.attach(manager);

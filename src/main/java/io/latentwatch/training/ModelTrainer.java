@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -174,7 +173,7 @@ public final class ModelTrainer {
                     }
                     try (NDManager upload = manager.newSubManager()) {
                         NDArray frames = EngineArrays.copyOf(upload, FloatBuffer.wrap(uploadValues, 0, k * batch * fv),
-                                new Shape((long) k * batch, config.inChannels(), config.imageSize(), config.imageSize()));
+                                model.inputShape((long) k * batch));
                         for (int j = 0; j < k; j++) {
                             trainer.run(frames.get(new NDIndex("{}:{}", j * batch, (j + 1) * batch)));
                         }
