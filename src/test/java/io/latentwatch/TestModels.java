@@ -3,12 +3,19 @@ package io.latentwatch;
 import io.latentwatch.cli.QuickModel;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.model.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -54,6 +61,23 @@ public final class TestModels {
             }
         }
         return detector;
+    }
+
+    /**
+     * A copy of a model directory as another version, its weights changed by {@code edit} (model.json's version and
+     * sha256 follow): for tests that need a second valid version, or a model that misbehaves.
+     */
+    public static Path copyAs(Path model, Path target, long version, UnaryOperator<Map<String, SafeTensors.Tensor>> edit) throws IOException {
+        ModelMetadata m = ModelDirectory.readMetadata(model);
+        Map<String, SafeTensors.Tensor> tensors = edit.apply(new LinkedHashMap<>(SafeTensors.read(
+                Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS)), ModelDirectory.WEIGHTS)));
+        byte[] weights = SafeTensors.write(tensors);
+        ModelMetadata copy = new ModelMetadata(version, m.version(), Instant.now(), m.config(), m.calibration(), m.training(), null)
+                .withSha256(ModelDirectory.sha256(weights));
+        Files.createDirectories(target);
+        Files.write(target.resolve(ModelDirectory.WEIGHTS), weights);
+        Files.write(target.resolve(ModelDirectory.MODEL_JSON), copy.toJson().getBytes(StandardCharsets.UTF_8));
+        return target;
     }
 
     private static void deleteQuietly(Path dir) {

@@ -312,8 +312,8 @@ final class DemoCommand implements Callable<Integer> {
                             if (!quiet) {
                                 FrameProducer.Sent s = truth.get(id);
                                 out.printf(Locale.ROOT, "ALERT %-6s %-16s %-6s score %.5f = %4.1fx threshold, %5d ms after capture, truth: %s%n",
-                                        j.get("source").getAsString(), id, j.get("severity").getAsString(), j.get("score").getAsDouble(),
-                                        j.get("score").getAsDouble() / j.get("threshold").getAsDouble(), latency,
+                                        j.get("source").getAsString(), id, j.get("severity").getAsString(), number(j, "score"),
+                                        number(j, "score") / number(j, "threshold"), latency,
                                         s == null ? "?" : s.label());
                                 out.flush();
                             }
@@ -365,5 +365,11 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.flush();
         }
+    }
+
+    /** A number field of a record; NaN where it is null (a score that was not finite, a source without a threshold). */
+    private static double number(JsonObject j, String field) {
+        var e = j.get(field);
+        return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
     }
 }

@@ -1,18 +1,39 @@
 package io.latentwatch.pipeline;
 
+import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.scoring.Alert;
 import io.latentwatch.scoring.ScoredFrame;
+import io.latentwatch.training.ModelUpdate;
+import io.latentwatch.training.ModelUpdateSignature;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.AbstractRecords;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The job's Kafka (de)serialisers: frames in; latents, alerts and dead letters out (DESIGN.md's wire formats). */
 public final class KafkaRecords {
@@ -21,6 +42,12 @@ public final class KafkaRecords {
     public static final String ERROR_HEADER = "error";
     /** Header of a dead letter: the stage that refused it (decode or validate). */
     public static final String ERROR_STAGE_HEADER = "error-stage";
+    /** Header of a dead letter whose value was cut to fit: {@code true}. */
+    public static final String TRUNCATED_HEADER = "truncated";
+    /** Header of a cut dead letter: the value's size in bytes before the cut. */
+    public static final String ORIGINAL_SIZE_HEADER = "original-size";
+    /** Header of a cut dead letter: lower-case hex sha256 of the whole value. */
+    public static final String ORIGINAL_SHA256_HEADER = "original-sha256";
 
     private KafkaRecords() {}
 
@@ -78,14 +105,54 @@ public final class KafkaRecords {
 
     /**
      * frames-dlq: the original key, value and headers, plus {@value #ERROR_HEADER} (the reason) and {@value
-     * #ERROR_STAGE_HEADER}.
+     * #ERROR_STAGE_HEADER}. A dead letter always fits the records the topic takes: one that would be larger than the
+     * budget (the producer's {@code max.request.size}, and the topic's {@code max.message.bytes} where the broker
+     * tells it) keeps key, headers and reason and as much of the value as fits, and says so with {@value
+     * #TRUNCATED_HEADER}{@code =true}, {@value #ORIGINAL_SIZE_HEADER} and {@value #ORIGINAL_SHA256_HEADER}. Without
+     * that a refused frame near the size limit would fail the sink, and the restart would replay it: an outage.
      */
     public static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
         private static final long serialVersionUID = 1L;
+        private static final Logger LOG = LoggerFactory.getLogger(DeadLetterSerializer.class);
         private final String topic;
+        private final int maxRequestSize;
+        private final String compression;
+        /** To ask the broker for the topic's limit; null not to ask. */
+        private final HashMap<String, Object> adminProperties;
+        private transient int budget;
 
-        public DeadLetterSerializer(String topic) {
+        /** A serializer with the budget of a producer's settings alone ({@code max.request.size}, {@code compression.type}). */
+        public DeadLetterSerializer(String topic, Properties producer) {
+            this(topic, producer, null);
+        }
+
+        /**
+         * @param producer the sink's producer settings
+         * @param admin client settings to ask the broker for the topic's {@code max.message.bytes} at open, or null
+         */
+        public DeadLetterSerializer(String topic, Properties producer, KafkaClientConfig admin) {
             this.topic = topic;
+            this.maxRequestSize = producerSetting(producer, ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+            this.compression = producer.getProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+            this.adminProperties = admin == null ? null : new HashMap<>(admin.toMap());
+            this.budget = maxRequestSize;
+        }
+
+        @Override
+        public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+            budget = maxRequestSize;
+            if (adminProperties != null) {
+                OptionalInt topicLimit = topicMaxMessageBytes(adminProperties, topic);
+                if (topicLimit.isPresent() && topicLimit.getAsInt() < budget) {
+                    budget = topicLimit.getAsInt();
+                }
+            }
+            LOG.info("dead letters on {} are cut to {} bytes (max.request.size {})", topic, budget, maxRequestSize);
+        }
+
+        /** The largest dead letter written, in Kafka's upper-bound estimate of a record batch holding it. */
+        public int budget() {
+            return budget;
         }
 
         @Override
@@ -99,22 +166,88 @@ public final class KafkaRecords {
             }
             headers.add(new RecordHeader(ERROR_HEADER, utf8(d.error)));
             headers.add(new RecordHeader(ERROR_STAGE_HEADER, utf8(d.stage)));
-            return new ProducerRecord<>(topic, null, null, f.key, f.value, headers);
+            byte[] value = f.value;
+            if (size(f.key, value, headers) > budget) {
+                headers.add(new RecordHeader(TRUNCATED_HEADER, utf8("true")));
+                headers.add(new RecordHeader(ORIGINAL_SIZE_HEADER, utf8(String.valueOf(value.length))));
+                headers.add(new RecordHeader(ORIGINAL_SHA256_HEADER, utf8(ModelDirectory.sha256(value))));
+                int room = budget - size(f.key, new byte[0], headers);
+                // the estimate grows by a few bytes with the value's length varint: shrink until it fits
+                int keep = Math.max(0, Math.min(value.length, room));
+                while (keep > 0 && size(f.key, Arrays.copyOf(value, keep), headers) > budget) {
+                    keep = Math.max(0, keep - 8);
+                }
+                value = Arrays.copyOf(value, keep);
+            }
+            return new ProducerRecord<>(topic, null, null, f.key, value, headers);
+        }
+
+        private int size(byte[] key, byte[] value, List<Header> headers) {
+            return AbstractRecords.estimateSizeInBytesUpperBound(
+                    RecordBatch.CURRENT_MAGIC_VALUE,
+                    CompressionType.forName(compression), key, value, headers.toArray(Header[]::new));
         }
     }
 
-    /** model-updates: key = {@value #MODEL_UPDATES_KEY} (one partition keeps the decisions in order), value = the JSON. */
+    /** A producer setting of type int, the producer's default where unset. */
+    static int producerSetting(Properties producer, String key) {
+        Object v = producer.getProperty(key);
+        if (v == null) {
+            v = ProducerConfig.configDef().defaultValues().get(key);
+        }
+        return Integer.parseInt(String.valueOf(v).trim());
+    }
+
+    /** The topic's max.message.bytes as the broker reports it; empty if it cannot be asked within a few seconds. */
+    static OptionalInt topicMaxMessageBytes(Map<String, Object> client, String topic) {
+        Map<String, Object> p = new HashMap<>(client);
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "latentwatch-dlq-limit");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(p)) {
+            var entry = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource)
+                    .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            return entry == null || entry.value() == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(entry.value()));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LoggerFactory.getLogger(KafkaRecords.class).warn("could not ask the broker for {}'s max.message.bytes ({}); "
+                    + "dead letters are cut to max.request.size", topic, e.toString());
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * model-updates: key = {@value #MODEL_UPDATES_KEY} (one partition keeps the decisions in order), value = the JSON,
+     * signed ({@link ModelUpdateSignature}) when a key file is configured.
+     */
     public static final class ModelUpdatesSerializer implements KafkaRecordSerializationSchema<String> {
         private static final long serialVersionUID = 1L;
         private final String topic;
+        private final String signingKeyFile;
+        private transient ModelUpdateSignature signature;
 
         public ModelUpdatesSerializer(String topic) {
+            this(topic, null);
+        }
+
+        /** @param signingKeyFile the secret file with the HMAC key, or null to write unsigned records */
+        public ModelUpdatesSerializer(String topic, String signingKeyFile) {
             this.topic = topic;
+            this.signingKeyFile = signingKeyFile;
+        }
+
+        @Override
+        public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) throws Exception {
+            signature = signingKeyFile == null ? null : ModelUpdateSignature.fromKeyFile(Paths.get(signingKeyFile));
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(String json, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, utf8(MODEL_UPDATES_KEY), utf8(json));
+            String value = signature == null ? json : signature.sign(ModelUpdate.fromJson(json)); // the job's own records always parse
+            return new ProducerRecord<>(topic, utf8(MODEL_UPDATES_KEY), utf8(value));
         }
     }
 

@@ -17,6 +17,7 @@ import io.latentwatch.training.Calibrator;
 import io.latentwatch.training.FineTuneFunction;
 import io.latentwatch.training.FineTuneSettings;
 import io.latentwatch.training.FineTuner;
+import io.latentwatch.training.ModelUpdateSignature;
 import io.latentwatch.training.NormalFrameReservoir;
 import io.latentwatch.training.ValidationGate;
 import java.io.IOException;
@@ -239,6 +240,14 @@ public final class ScoringJob {
                     "model %s has no calibrated threshold: set %s, or turn on %s", modelPath,
                     ScoringJobOptions.THRESHOLD.key(), ScoringJobOptions.ADAPTIVE_THRESHOLD.key());
             FineTuneSettings tuning = tuningOn ? tuning(o, model) : null;
+            String keyFile = o.get(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE);
+            if (keyFile != null) {
+                try {
+                    ModelUpdateSignature.fromKeyFile(Paths.get(keyFile)); // refused here in one line, not in every task
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE.key() + ": " + e.getMessage(), e);
+                }
+            }
             ScoringJob job = new ScoringJob(this, k, modelPath, model, base, tuning);
             job.thresholdFunction(); // checks the adaptation settings
             return job;
@@ -371,6 +380,7 @@ public final class ScoringJob {
                     .setParallelism(1)
                     .broadcast(ModelSwitchingScoringFunction.UPDATES);
             scored = batches.connect(updates).process(new ModelSwitchingScoringFunction(modelPath.toString(),
+                    options.get(ScoringJobOptions.TUNING_REGISTRY), options.get(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE),
                     options.get(ScoringJobOptions.DEVICE), options.get(ScoringJobOptions.PRECISION), config,
                     options.get(ScoringJobOptions.TUNING_SAMPLE_RATE)));
         }
@@ -398,20 +408,23 @@ public final class ScoringJob {
                 .name("alerts sink")
                 .uid(UID_ALERTS_SINK);
         if (tuning != null) {
-            judged.getSideOutput(ThresholdFunction.NORMAL_SAMPLES)
+            DataStream<String> decisions = judged.getSideOutput(ThresholdFunction.NORMAL_SAMPLES)
                     .keyBy(new FineTuneFunction.ConstantKey(), Types.INT)
                     .process(new FineTuneFunction(tuning, modelPath.toString()))
                     .name("fine-tuner")
                     .uid(UID_FINE_TUNER)
                     .setParallelism(1)
-                    .setMaxParallelism(1)
-                    .sinkTo(sink("model-updates", new KafkaRecords.ModelUpdatesSerializer(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC))))
+                    .setMaxParallelism(1);
+            // the scorers answer the records they refuse on the same topic, as rejections (which they ignore in turn)
+            decisions.union(scored.getSideOutput(ModelSwitchingScoringFunction.REFUSED_UPDATES))
+                    .sinkTo(sink("model-updates", new KafkaRecords.ModelUpdatesSerializer(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC),
+                            options.get(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE))))
                     .name("model-updates sink")
                     .uid(UID_UPDATES_SINK)
                     .setParallelism(1);
         }
         DataStream<DeadLetter> dead = frames.getSideOutput(FrameDecoder.DEAD_LETTERS);
-        dead.sinkTo(sink("dlq", new KafkaRecords.DeadLetterSerializer(options.get(ScoringJobOptions.DLQ_TOPIC))))
+        dead.sinkTo(sink("dlq", new KafkaRecords.DeadLetterSerializer(options.get(ScoringJobOptions.DLQ_TOPIC), kafka.toProperties(), kafka)))
                 .name("dead-letter sink")
                 .uid(UID_DLQ_SINK)
                 .setParallelism(parallelism);

@@ -245,6 +245,14 @@ public final class ScoringJobOptions {
                     .withDescription("Topic of the fine-tuner's decisions (JSON, one per accepted or rejected model); the"
                             + " scorers read it back and switch to accepted versions.");
 
+    public static final ConfigOption<String> MODEL_UPDATES_SIGNING_KEY_FILE =
+            ConfigOptions.key("latentwatch.model-updates.signing-key-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("A secret file whose content is an HMAC-SHA256 key: the job signs every model-updates"
+                            + " record it writes, and its scorers refuse unsigned or mis-signed ones. Without it, any record"
+                            + " naming a valid version of the registry is served. The key is never logged.");
+
     public static final ConfigOption<Boolean> TUNING_ENABLED =
             ConfigOptions.key("latentwatch.tuning.enabled")
                     .booleanType()
@@ -348,7 +356,7 @@ public final class ScoringJobOptions {
                 DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
                 CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
-                MODEL_UPDATES_TOPIC, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
+                MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
                 TUNING_BATCH_SIZE, TUNING_LEARNING_RATE, TUNING_DEVICE, TUNING_SAMPLE_RATE, TUNING_RESERVOIR_CAPACITY,
                 TUNING_HELD_OUT_CAPACITY, TUNING_HELD_OUT_EVERY, TUNING_HORIZON, TUNING_REFERENCE_FRAMES, TUNING_GATE_TOLERANCE,
                 TUNING_GATE_REFERENCE_TOLERANCE, TUNING_GATE_MIN_HELD_OUT);

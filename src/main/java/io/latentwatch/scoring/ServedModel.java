@@ -20,12 +20,15 @@ public final class ServedModel implements AutoCloseable {
     /** The calibrated threshold of model.json; NaN where the model has none. */
     public final double threshold;
     public final Path directory;
+    /** Of its weights file, as model.json records it (checked on load). */
+    public final String sha256;
 
-    private ServedModel(BatchScorer scorer, long version, double threshold, Path directory) {
+    private ServedModel(BatchScorer scorer, long version, double threshold, Path directory, String sha256) {
         this.scorer = scorer;
         this.version = version;
         this.threshold = threshold;
         this.directory = directory;
+        this.sha256 = sha256;
     }
 
     /**
@@ -50,7 +53,7 @@ public final class ServedModel implements AutoCloseable {
             }
             // the calibrated score with its fitted state (latent statistics for the scores `latentwatch train` writes)
             BatchScorer scorer = BatchScorer.forModel(loaded, device, precision);
-            return new ServedModel(scorer, loaded.metadata.version(), loaded.metadata.threshold(), dir);
+            return new ServedModel(scorer, loaded.metadata.version(), loaded.metadata.threshold(), dir, loaded.metadata.sha256());
         }
     }
 

@@ -18,7 +18,8 @@ import org.apache.flink.util.OutputTag;
  * <p>The base threshold is the model's calibrated one or a configured value. With adaptation on, each source keeps
  * {@link SourceThreshold} statistics of the log scores of its normal frames in keyed state; after {@code warmUp}
  * normal frames its threshold is the {@code quantile} of the fitted log-normal, kept within [base / maxAdaptation,
- * base × maxAdaptation] when there is a base. Frames judged anomalous never enter the statistics. Without a base
+ * base × maxAdaptation] when there is a base. Frames judged anomalous never enter the statistics. A frame whose score
+ * is not finite (NaN, infinite) is anomalous whatever the threshold, and alerts with severity {@link Severity#INVALID}. Without a base
  * threshold a source raises no alert before its warm-up ends. A source's state is dropped after it has been silent
  * for the state TTL.
  *
@@ -125,7 +126,9 @@ public final class ThresholdFunction extends KeyedProcessFunction<String, Scored
         }
         double base = followModel && Double.isFinite(frame.modelThreshold) ? frame.modelThreshold : this.base;
         double threshold = threshold(stats, base);
-        boolean anomaly = frame.score > threshold; // false while the threshold is NaN
+        // a score that is not a number is a model or input fault, never "normal": it alerts, and stays out of the statistics
+        boolean invalid = !Double.isFinite(frame.score);
+        boolean anomaly = invalid || frame.score > threshold; // false while the threshold is NaN
         ScoredFrame judged = frame.judged(threshold, anomaly);
         out.collect(judged);
         if (anomaly) {

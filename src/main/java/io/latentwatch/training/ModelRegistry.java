@@ -103,6 +103,11 @@ public final class ModelRegistry {
 
     /** The directory of a version (whether or not it exists): REGISTRY/v000007. */
     public Path path(long version) {
+        return versionDirectory(root, version);
+    }
+
+    /** Where a registry rooted at {@code root} keeps a version: ROOT/v000007. */
+    public static Path versionDirectory(Path root, long version) {
         return root.resolve(String.format("v%06d", version));
     }
 

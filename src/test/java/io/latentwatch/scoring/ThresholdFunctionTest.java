@@ -144,4 +144,28 @@ class ThresholdFunctionTest {
             assertEquals(0.03, h.extractOutputValues().get(40).threshold, "version 2: its own base until a new warm-up");
         }
     }
+
+    @Test
+    void aScoreThatIsNotANumberAlertsAsInvalidAndNeverEntersTheStatistics() throws Exception {
+        try (var h = harness(ThresholdFunction.adaptive(0.02, 20, 100, 0.99, 10, Duration.ofHours(1)))) {
+            Random r = new Random(3);
+            int i = 0;
+            for (; i < 40; i++) {
+                h.processElement(scored("a", i, 0.005 * Math.exp(0.05 * r.nextGaussian())), 0);
+            }
+            h.processElement(scored("a", i++, Double.NaN), 0);
+            h.processElement(scored("a", i++, Double.POSITIVE_INFINITY), 0);
+            h.processElement(scored("a", i++, 0.005), 0);
+            List<ScoredFrame> judged = h.extractOutputValues();
+            assertEquals(List.of(true, true, false), judged.subList(40, 43).stream().map(f -> f.anomaly).toList());
+            double adapted = judged.get(40).threshold; // from the 40 normal frames
+            assertTrue(adapted < 0.007, "adapted to the normal scores: " + adapted);
+            assertEquals(adapted, judged.get(42).threshold, 0.0, "the source's statistics are those before the NaN and the Inf");
+            List<Alert> alerts = h.getSideOutput(ThresholdFunction.ALERTS).stream().map(rec -> rec.getValue())
+                    .filter(a -> a.frameId.equals("a-40") || a.frameId.equals("a-41")).toList();
+            assertEquals(List.of(Severity.INVALID, Severity.INVALID), alerts.stream().map(a -> a.severity).toList());
+            String json = io.latentwatch.pipeline.JsonRecords.alert(alerts.get(0));
+            assertTrue(json.contains("\"severity\":\"invalid\"") && json.contains("\"score\":null"), json);
+        }
+    }
 }

@@ -61,10 +61,14 @@ class ModelUpdateTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(design), "no " + design);
         Matcher m = Pattern.compile("\\| `model-updates` \\|[^|]*\\| JSON: ([^|]*)\\|").matcher(Files.readString(design));
         assertTrue(m.find(), "DESIGN.md has a model-updates row");
+        // the signature is optional: "created_at (optionally a signature)"
+        Matcher optional = Pattern.compile("\\(optionally an? (\\w+)\\)").matcher(m.group(1));
         List<String> fields = new ArrayList<>();
-        for (String f : m.group(1).split(",")) {
+        for (String f : optional.replaceAll("").split(",")) {
             fields.add(f.trim());
         }
         assertEquals(DESIGN_FIELDS, fields);
+        assertTrue(optional.reset().find(), "the optional signature is named: " + m.group(1));
+        assertEquals(ModelUpdateSignature.FIELD, optional.group(1));
     }
 }
