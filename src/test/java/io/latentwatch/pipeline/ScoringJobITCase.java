@@ -11,9 +11,11 @@ import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.ImageEncoding;
 import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.model.SafeTensors;
 import io.latentwatch.scoring.ScoredFrame;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The scoring job on a MiniCluster against a real broker: every valid frame scored exactly once (read_committed),
@@ -197,6 +200,75 @@ class ScoringJobITCase {
         assertEquals(Map.of(), doubled, "frames with more than one latents record");
         Map<String, Long> alerts = Records.countByFrameId(Records.readCommitted(kafka.clientProperties(), prefix + "alerts"));
         alerts.forEach((id, n) -> assertEquals(1L, n, "alerts of " + id));
+    }
+
+    @Test
+    void aRefusedFrameNearTheRecordLimitIsDeadLetteredCutToFitAndScoringGoesOn(TestInfo info) throws Exception {
+        String prefix = topicPrefix(info);
+        kafka.createTopics(prefix + "frames", prefix + "latents", prefix + "alerts", prefix + "dlq");
+        List<Records.Sent> sent = new ArrayList<>();
+        Map<String, CameraFrame> truth = Records.cameraFrames(TestModels.camera().build(), 30_000, 40, 2, sent);
+        // what a foreign client may send: a PNG signature, then 1 MB of noise, just under what the broker accepts
+        byte[] big = new byte[1_048_400];
+        new java.util.Random(11).nextBytes(big);
+        System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, 0, big, 0, 8);
+        Map<String, String> headers = new LinkedHashMap<>(Map.of("test-id", "near-the-limit", "frame-id", "big-1"));
+        sent.add(20, new Records.Sent("cam-0", big, headers));
+        Records.send(kafka.clientProperties(), prefix + "frames", sent);
+
+        runToEnd(job(prefix, info).build(), new Configuration());
+
+        Map<String, Long> counts = Records.countByFrameId(Records.readCommitted(kafka.clientProperties(), prefix + "latents"));
+        assertEquals(truth.keySet(), counts.keySet(), "every valid frame scored, also those after the big one");
+        List<ConsumerRecord<byte[], byte[]>> dead = Records.readCommitted(kafka.clientProperties(), prefix + "dlq");
+        assertEquals(1, dead.size(), "the big frame dead-lettered once");
+        ConsumerRecord<byte[], byte[]> d = dead.get(0);
+        assertEquals("true", Records.header(d, "truncated"));
+        assertEquals(String.valueOf(big.length), Records.header(d, "original-size"));
+        assertEquals(io.latentwatch.model.ModelDirectory.sha256(big), Records.header(d, "original-sha256"));
+        assertEquals("near-the-limit", Records.header(d, "test-id"), "the original headers are kept");
+        assertEquals("cam-0", new String(d.key(), StandardCharsets.UTF_8), "and the key");
+        assertTrue(Records.header(d, "error").startsWith("undecodable image"), Records.header(d, "error"));
+        assertTrue(d.value().length < big.length && d.value().length > big.length - 2048, "as much of the value as fits: " + d.value().length);
+        assertArrayEquals(Arrays.copyOf(big, d.value().length), d.value(), "the value's first bytes");
+    }
+
+    @Test
+    void aModelWhoseScoresAreNotFiniteAlertsEveryFrameAsInvalidAndLeavesTheThresholdsAlone(TestInfo info, @TempDir Path tmp) throws Exception {
+        String prefix = topicPrefix(info);
+        kafka.createTopics(prefix + "frames", prefix + "latents", prefix + "alerts", prefix + "dlq");
+        // finite weights, so the model loads, but so large (±3e38) that the decoder overflows: inf - inf, every score NaN
+        Path overflowing = TestModels.copyAs(TestModels.detector(), tmp.resolve("overflowing"), 1, weights -> {
+            SafeTensors.Tensor w = weights.get("decoder_input.weight");
+            float[] v = w.floats();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = i % 2 == 0 ? 3e38f : -3e38f;
+            }
+            weights.put("decoder_input.weight", SafeTensors.Tensor.f32(w.shape, v));
+            return weights;
+        });
+        double base = io.latentwatch.model.ModelDirectory.readMetadata(overflowing).threshold();
+        List<Records.Sent> sent = new ArrayList<>();
+        Map<String, CameraFrame> truth = Records.cameraFrames(TestModels.camera().build(), 40_000, 30, 2, sent);
+        Records.send(kafka.clientProperties(), prefix + "frames", sent);
+
+        runToEnd(job(prefix, info).set(ScoringJobOptions.MODEL_PATH, overflowing.toString())
+                .set(ScoringJobOptions.ADAPTIVE_THRESHOLD, true)
+                .set(ScoringJobOptions.WARM_UP_FRAMES, 5)
+                .build(), new Configuration());
+
+        List<ConsumerRecord<byte[], byte[]>> latents = Records.readCommitted(kafka.clientProperties(), prefix + "latents");
+        assertEquals(truth.size(), latents.size());
+        for (ConsumerRecord<byte[], byte[]> r : latents) {
+            JsonObject j = Records.json(r);
+            assertTrue(j.get("score").isJsonNull(), "the score is not a number: " + j);
+            assertTrue(j.get("anomaly").getAsBoolean(), "a frame without a score is never normal: " + j);
+            assertEquals(base, j.get("threshold").getAsDouble(), 1e-12, "no NaN entered the source's statistics: " + j);
+        }
+        List<ConsumerRecord<byte[], byte[]>> alerts = Records.readCommitted(kafka.clientProperties(), prefix + "alerts");
+        assertEquals(truth.keySet(), alerts.stream().map(r -> Records.json(r).get("frame_id").getAsString()).collect(Collectors.toSet()),
+                "every frame alerted");
+        alerts.forEach(r -> assertEquals("invalid", Records.json(r).get("severity").getAsString()));
     }
 
     /** A job on this test's topics, the test model, exactly-once, bounded at the frames' current end. */
