@@ -1,5 +1,6 @@
 package io.latentwatch.cli;
 
+import io.latentwatch.pipeline.BrokerLimits;
 import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
@@ -73,8 +74,8 @@ final class RunCommand implements Callable<Integer> {
             description = "exactly-once (Kafka transactions; read with isolation.level=read_committed) or at-least-once (default: ${DEFAULT-VALUE})")
     String delivery;
 
-    @Option(names = "--transactional-id-prefix", defaultValue = "latentwatch",
-            description = "prefix of the sinks' transactional ids; unique per job on a Kafka cluster (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transactional-id-prefix",
+            description = "prefix of the sinks' transactional ids; unique per job on a Kafka cluster (default: the --group)")
     String transactionalIdPrefix;
 
     @Option(names = "--checkpoint-interval", defaultValue = "2s", converter = DurationConverter.class,
@@ -122,7 +123,9 @@ final class RunCommand implements Callable<Integer> {
         conf.set(ScoringJobOptions.MAX_BATCH_DELAY, maxBatchDelay);
         conf.set(ScoringJobOptions.SCORING_PARALLELISM, parallelism);
         conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, delivery(spec, delivery));
-        conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        if (transactionalIdPrefix != null) {
+            conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        }
         conf.set(ScoringJobOptions.CHECKPOINT_INTERVAL, checkpointInterval);
         if (threshold != null) {
             conf.set(ScoringJobOptions.THRESHOLD, threshold);
@@ -142,6 +145,10 @@ final class RunCommand implements Callable<Integer> {
 
         ScoringJob job = ScoringJob.builder().setConfiguration(conf).build();
         job.kafka().checkTopicsExist(job.topics(), 30_000);
+        BrokerLimits limits = BrokerLimits.read(job.kafka(), conf.get(ScoringJobOptions.FRAMES_TOPIC), conf.get(ScoringJobOptions.DLQ_TOPIC), 30_000);
+        for (String note : job.check(limits)) {
+            out.println("note: " + note);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(conf));
         env.setParallelism(parallelism);
         printSettings(out, job);

@@ -89,6 +89,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final String username;
     private final String password;
     private final AtomicReference<Throwable> fatalFault = new AtomicReference<>();
+    private KafkaConfig config;
     private ControllerServer controller;
     private BrokerServer broker;
     private boolean closed;
@@ -105,7 +106,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             int controllerPort = sockets.bind(CONTROLLER_LISTENER, HOST, 0);
             dir = Files.createTempDirectory("latentwatch-kafka-");
             this.dataDir = dir;
-            KafkaConfig config = new KafkaConfig(brokerConfig(b, listener, controllerPort), false);
+            this.config = new KafkaConfig(brokerConfig(b, listener, controllerPort), false);
             String clusterId = Uuid.randomUuid().toString();
             format(config, clusterId);
             startServers(config);
@@ -266,6 +267,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** The temporary data directory (removed by {@link #close()}). */
     public Path dataDirectory() {
         return dataDir;
+    }
+
+    /**
+     * Stops the broker and its controller as an outage would (a controlled shutdown), keeping its data and ports'
+     * numbers, so that {@link #restart()} brings the same cluster back: for tests of what clients do meanwhile.
+     */
+    public synchronized void stop() {
+        checkArgument(!closed, "the broker is closed");
+        shutDownServers();
+        LOG.info("Kafka broker on {}:{} stopped", HOST, port);
+    }
+
+    /** Starts a broker stopped with {@link #stop()} again, on the same ports with the same data. */
+    public synchronized void restart() {
+        checkArgument(!closed, "the broker is closed");
+        checkArgument(broker == null, "the broker is running");
+        startServers(config);
+    }
+
+    /** Whether the broker is up (started and not stopped). */
+    public synchronized boolean running() {
+        return broker != null;
     }
 
     /** Stops the broker (controlled shutdown), waits for its threads, and removes its data directory. Idempotent. */

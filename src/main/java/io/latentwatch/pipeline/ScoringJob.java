@@ -228,10 +228,16 @@ public final class ScoringJob {
             check(!(interval.isZero() && delivery == Delivery.EXACTLY_ONCE),
                     "%s=0 turns checkpointing off, but %s=exactly_once commits its transactions on checkpoints; turn one of them around",
                     ScoringJobOptions.CHECKPOINT_INTERVAL.key(), ScoringJobOptions.DELIVERY_GUARANTEE.key());
-            check(interval.compareTo(TRANSACTION_TIMEOUT) < 0, "%s must be below the sinks' transaction timeout of %s, got %s",
-                    ScoringJobOptions.CHECKPOINT_INTERVAL.key(), TRANSACTION_TIMEOUT, interval);
-            String prefix = o.get(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX);
-            check(prefix != null && !prefix.isBlank(), "%s must not be blank", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key());
+            if (delivery == Delivery.EXACTLY_ONCE) {
+                // a transaction stays open for a checkpoint interval at least; the broker aborts it after the timeout
+                Duration timeout = transactionTimeout(k);
+                check(interval.compareTo(timeout) < 0, "%s must be below the sinks' transaction timeout of %s (%s%s), got %s",
+                        ScoringJobOptions.CHECKPOINT_INTERVAL.key(), timeout, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                        k.has(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG) ? " of the Kafka properties" : ", latentwatch's default", interval);
+            }
+            o.getOptional(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX).ifPresent(prefix ->
+                    check(!prefix.isBlank(), "%s must not be blank", ScoringJobOptions.TRANSACTIONAL_ID_PREFIX.key()));
+            check(!o.get(ScoringJobOptions.GROUP_ID).isBlank(), "%s must not be blank", ScoringJobOptions.GROUP_ID.key());
 
             double base = o.getOptional(ScoringJobOptions.THRESHOLD).orElse(model.threshold());
             o.getOptional(ScoringJobOptions.THRESHOLD).ifPresent(t ->
@@ -295,6 +301,59 @@ public final class ScoringJob {
         }
     }
 
+    /** The sinks' transaction timeout: transaction.timeout.ms of the Kafka properties, else latentwatch's default. */
+    static Duration transactionTimeout(KafkaClientConfig kafka) {
+        String ms = kafka.toProperties().getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+        try {
+            return ms == null ? TRANSACTION_TIMEOUT : Duration.ofMillis(Long.parseLong(ms.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG + " of the Kafka properties must be milliseconds, got " + ms);
+        }
+    }
+
+    /**
+     * The prefix of the sinks' transactional ids: the option, else the consumer group's id. Jobs of different groups
+     * on one cluster then never share (and fence) each other's transactional ids, and a job keeps its prefix across
+     * restarts as long as it keeps its group.
+     */
+    public String transactionalIdPrefix() {
+        return options.getOptional(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX).orElse(options.get(ScoringJobOptions.GROUP_ID));
+    }
+
+    /**
+     * Checks the job's settings against what the cluster accepts.
+     *
+     * @return notes for the operator (frames larger than the topic takes, dead letters that will be cut)
+     * @throws IllegalArgumentException if the sinks' transaction timeout is above the broker's cap (every exactly-once
+     *     sink would fail to start)
+     */
+    public List<String> check(BrokerLimits limits) {
+        List<String> notes = new ArrayList<>();
+        Duration timeout = transactionTimeout(kafka);
+        if (options.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE && limits.transactionMaxTimeoutMs().isPresent()
+                && timeout.toMillis() > limits.transactionMaxTimeoutMs().getAsLong()) {
+            throw new IllegalArgumentException("the sinks' transaction timeout of " + timeout + " (" + ProducerConfig.TRANSACTION_TIMEOUT_CONFIG
+                    + ") is above the broker's cap of " + Duration.ofMillis(limits.transactionMaxTimeoutMs().getAsLong()) + " ("
+                    + BrokerLimits.TRANSACTION_MAX_TIMEOUT + "); lower it in the Kafka properties or raise the broker's cap");
+        }
+        long maxFrame = options.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes();
+        String frames = options.get(ScoringJobOptions.FRAMES_TOPIC);
+        if (limits.framesMaxMessageBytes().isPresent() && maxFrame > limits.framesMaxMessageBytes().getAsInt()) {
+            notes.add(ScoringJobOptions.MAX_FRAME_BYTES.key() + " is " + maxFrame + " bytes, but topic " + frames + " takes records of at most "
+                    + limits.framesMaxMessageBytes().getAsInt() + " bytes (max.message.bytes): larger frames never reach the job");
+        }
+        int deadLetters = KafkaRecords.producerSetting(kafka.toProperties(), ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (limits.deadLettersMaxMessageBytes().isPresent()) {
+            deadLetters = Math.min(deadLetters, limits.deadLettersMaxMessageBytes().getAsInt());
+        }
+        if (maxFrame > deadLetters) {
+            notes.add("dead letters on " + options.get(ScoringJobOptions.DLQ_TOPIC) + " are cut to " + deadLetters + " bytes (the smaller of"
+                    + " max.request.size and the topic's max.message.bytes): a refused frame above that keeps key, headers and its"
+                    + " first bytes, marked truncated=true with original-size and original-sha256");
+        }
+        return notes;
+    }
+
     /** The model's metadata as read when the job was built. */
     public ModelMetadata model() {
         return model;
@@ -330,6 +389,9 @@ public final class ScoringJob {
         List<String> lines = new ArrayList<>();
         for (var option : ScoringJobOptions.all()) {
             Object value = options.getOptional(option).isPresent() ? options.get(option) : option.hasDefaultValue() ? option.defaultValue() : null;
+            if (option == ScoringJobOptions.TRANSACTIONAL_ID_PREFIX) {
+                value = transactionalIdPrefix();
+            }
             if (value != null) {
                 lines.add(option.key() + "=" + value);
             }
@@ -490,13 +552,13 @@ public final class ScoringJob {
 
     private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
         Properties props = kafka.toProperties();
-        props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(TRANSACTION_TIMEOUT.toMillis()));
+        props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(transactionTimeout(kafka).toMillis()));
         boolean exactlyOnce = options.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE;
         return KafkaSink.<T>builder()
                 .setKafkaProducerConfig(props)
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-                .setTransactionalIdPrefix(options.get(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + name)
+                .setTransactionalIdPrefix(transactionalIdPrefix() + "-" + name)
                 .build();
     }
 

@@ -105,9 +105,10 @@ public final class ScoringJobOptions {
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("latentwatch.sink.transactional-id-prefix")
                     .stringType()
-                    .defaultValue("latentwatch")
-                    .withDescription("Prefix of the sinks' Kafka transactional ids (a suffix names each sink). Two jobs"
-                            + " writing to one Kafka cluster need different prefixes; keep it stable across restarts.");
+                    .noDefaultValue()
+                    .withDescription("Prefix of the sinks' Kafka transactional ids (a suffix names each sink); default: the"
+                            + " consumer group id, so jobs of different groups never fence each other. Two jobs writing to one"
+                            + " Kafka cluster need different prefixes; keep it stable across restarts.");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             ConfigOptions.key("latentwatch.checkpointing.interval")

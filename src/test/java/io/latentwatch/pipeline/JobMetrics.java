@@ -36,6 +36,12 @@ public final class JobMetrics {
         return find(job, name).values().stream().map(m -> (Histogram) m).collect(Collectors.toList());
     }
 
+    /** How often the job restarted (Flink's job-level {@code numRestarts}). */
+    public long restarts(JobID job) {
+        return reporter.findMetrics(job, ".*\\.numRestarts").values().stream()
+                .mapToLong(m -> ((Number) ((org.apache.flink.metrics.Gauge<?>) m).getValue()).longValue()).max().orElse(0);
+    }
+
     private Map<String, Metric> find(JobID job, String name) {
         Map<String, Metric> found = reporter.findMetrics(job, ".*\\.latentwatch\\." + name);
         if (found.isEmpty()) {

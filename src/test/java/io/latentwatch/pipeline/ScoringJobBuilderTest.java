@@ -95,6 +95,53 @@ class ScoringJobBuilderTest {
     }
 
     @Test
+    void theCheckpointIntervalIsCheckedAgainstTheTransactionTimeoutThatTheSinksGet() throws Exception {
+        Configuration c = base();
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMinutes(11));
+        assertEquals("latentwatch.checkpointing.interval must be below the sinks' transaction timeout of PT10M (transaction.timeout.ms,"
+                + " latentwatch's default), got PT11M", error(c));
+
+        // the properties file's transaction.timeout.ms is the one the sinks get, so it is the one checked
+        Path props = Files.writeString(tmp.resolve("kafka.properties"), "bootstrap.servers=localhost:9092\ntransaction.timeout.ms=20000\n");
+        c = base();
+        c.removeConfig(ScoringJobOptions.BOOTSTRAP_SERVERS);
+        c.set(ScoringJobOptions.KAFKA_PROPERTIES_FILE, props.toString());
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(30));
+        assertEquals("latentwatch.checkpointing.interval must be below the sinks' transaction timeout of PT20S (transaction.timeout.ms"
+                + " of the Kafka properties), got PT30S", error(c));
+        c.set(ScoringJobOptions.DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.AT_LEAST_ONCE);
+        ScoringJob.builder().setConfiguration(c).build(); // no transactions, nothing to time out
+
+        // and the broker's cap on it
+        c.set(ScoringJobOptions.DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.EXACTLY_ONCE);
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(2));
+        ScoringJob job = ScoringJob.builder().setConfiguration(c).build();
+        BrokerLimits capped = new BrokerLimits(java.util.OptionalLong.of(15_000), java.util.OptionalInt.empty(), java.util.OptionalInt.empty());
+        assertEquals("the sinks' transaction timeout of PT20S (transaction.timeout.ms) is above the broker's cap of PT15S"
+                + " (transaction.max.timeout.ms); lower it in the Kafka properties or raise the broker's cap",
+                assertThrows(IllegalArgumentException.class, () -> job.check(capped)).getMessage());
+        BrokerLimits small = new BrokerLimits(java.util.OptionalLong.of(900_000), java.util.OptionalInt.of(1_000_000), java.util.OptionalInt.of(500_000));
+        List<String> notes = job.check(small);
+        assertEquals(2, notes.size(), notes.toString());
+        assertTrue(notes.get(0).startsWith("latentwatch.frames.max-bytes is 4194304 bytes, but topic frames takes records of at most 1000000 bytes"), notes.get(0));
+        assertTrue(notes.get(1).startsWith("dead letters on frames-dlq are cut to 500000 bytes"), notes.get(1));
+    }
+
+    @Test
+    void theTransactionalIdPrefixIsTheGroupUnlessSet() throws Exception {
+        Configuration c = base();
+        assertEquals("latentwatch", ScoringJob.builder().setConfiguration(c).build().transactionalIdPrefix());
+        c.set(ScoringJobOptions.GROUP_ID, "line-7");
+        ScoringJob job = ScoringJob.builder().setConfiguration(c).build();
+        assertEquals("line-7", job.transactionalIdPrefix(), "jobs of different groups never share transactional ids");
+        assertTrue(job.describe().contains("latentwatch.sink.transactional-id-prefix=line-7"), job.describe().toString());
+        c.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "tx-7");
+        assertEquals("tx-7", ScoringJob.builder().setConfiguration(c).build().transactionalIdPrefix());
+        c.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, " ");
+        assertEquals("latentwatch.sink.transactional-id-prefix must not be blank", error(c));
+    }
+
+    @Test
     void fineTuningSettingsAreChecked() throws Exception {
         Configuration c = base();
         c.set(ScoringJobOptions.TUNING_ENABLED, true);
