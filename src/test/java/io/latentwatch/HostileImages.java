@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +75,22 @@ public final class HostileImages {
             chunk(out, "IEND", new byte[0]);
         }
         return file;
+    }
+
+    /**
+     * Writes the headers of an 8-bit gray-palette BMP of w × h pixels and no pixel data. Decoded, it asks for a
+     * w × h byte raster first: for 2147483647 × 1 that is an array longer than the JVM allows, an OutOfMemoryError
+     * ("Requested array size exceeds VM limit") thrown at once, without taking any memory.
+     */
+    public static Path bmpHeaders(Path file, int w, int h) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(14 + 40 + 256 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 'B').put((byte) 'M').putInt(b.capacity()).putInt(0).putInt(b.capacity()); // file header: size, offset of the pixels
+        b.putInt(40).putInt(w).putInt(h).putShort((short) 1).putShort((short) 8); // info header: planes, bits per pixel
+        b.putInt(0).putInt(0).putInt(2835).putInt(2835).putInt(256).putInt(0); // uncompressed, 72 dpi, 256 colours
+        for (int i = 0; i < 256; i++) {
+            b.put((byte) i).put((byte) i).put((byte) i).put((byte) 0);
+        }
+        return Files.write(file, b.array());
     }
 
     /** A small GIF, a format ImageIO reads and latentwatch refuses. */
