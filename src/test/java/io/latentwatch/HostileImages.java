@@ -37,6 +37,20 @@ public final class HostileImages {
      * @param rgb colour type 2 (RGB) when true, else 0 (gray)
      */
     public static Path blackPng(Path file, int w, int h, boolean rgb) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            blackPng(out, w, h, rgb);
+        }
+        return file;
+    }
+
+    /** The same, in memory: for small bombs (500 × 500 is 1 KB) to send as a record's value. */
+    public static byte[] blackPng(int w, int h, boolean rgb) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        blackPng(bytes, w, h, rgb);
+        return bytes.toByteArray();
+    }
+
+    private static void blackPng(OutputStream stream, int w, int h, boolean rgb) throws IOException {
         int bands = rgb ? 3 : 1;
         long inflated = (long) h * (1 + (long) w * bands);
         byte[] chunk = rawDeflatedZeros(CHUNK, false);
@@ -46,35 +60,34 @@ public final class HostileImages {
         if (idatLength > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("the IDAT chunk would be too long for one chunk: " + idatLength);
         }
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-            out.write(SIGNATURE);
-            ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
-            DataOutputStream d = new DataOutputStream(ihdr);
-            d.writeInt(w);
-            d.writeInt(h);
-            d.writeByte(8); // bit depth
-            d.writeByte(rgb ? 2 : 0); // colour type
-            d.writeByte(0); // deflate
-            d.writeByte(0); // adaptive filtering
-            d.writeByte(0); // not interlaced
-            chunk(out, "IHDR", ihdr.toByteArray());
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+        out.write(SIGNATURE);
+        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(ihdr);
+        d.writeInt(w);
+        d.writeInt(h);
+        d.writeByte(8); // bit depth
+        d.writeByte(rgb ? 2 : 0); // colour type
+        d.writeByte(0); // deflate
+        d.writeByte(0); // adaptive filtering
+        d.writeByte(0); // not interlaced
+        chunk(out, "IHDR", ihdr.toByteArray());
 
-            CRC32 crc = new CRC32();
-            out.writeInt((int) idatLength);
-            byte[] type = "IDAT".getBytes(StandardCharsets.US_ASCII);
-            write(out, crc, type);
-            write(out, crc, new byte[] {0x78, (byte) 0x9c}); // zlib header: deflate, 32K window, default level
-            for (long i = 0; i < copies; i++) {
-                write(out, crc, chunk);
-            }
-            write(out, crc, rest);
-            int adler = (int) ((inflated % 65521) << 16 | 1);
-            write(out, crc, new byte[] {(byte) (adler >>> 24), (byte) (adler >>> 16), (byte) (adler >>> 8), (byte) adler});
-            out.writeInt((int) crc.getValue());
-
-            chunk(out, "IEND", new byte[0]);
+        CRC32 crc = new CRC32();
+        out.writeInt((int) idatLength);
+        byte[] type = "IDAT".getBytes(StandardCharsets.US_ASCII);
+        write(out, crc, type);
+        write(out, crc, new byte[] {0x78, (byte) 0x9c}); // zlib header: deflate, 32K window, default level
+        for (long i = 0; i < copies; i++) {
+            write(out, crc, chunk);
         }
-        return file;
+        write(out, crc, rest);
+        int adler = (int) ((inflated % 65521) << 16 | 1);
+        write(out, crc, new byte[] {(byte) (adler >>> 24), (byte) (adler >>> 16), (byte) (adler >>> 8), (byte) adler});
+        out.writeInt((int) crc.getValue());
+
+        chunk(out, "IEND", new byte[0]);
+        out.flush();
     }
 
     /**
@@ -101,6 +114,15 @@ public final class HostileImages {
     /** A small TIFF, a format ImageIO reads and latentwatch refuses. */
     public static Path tiff(Path file) throws IOException {
         return write(file, "tiff");
+    }
+
+    /** A small GIF in memory. */
+    public static byte[] gif() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        if (!ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY), "gif", bytes)) {
+            throw new IllegalStateException("this Java runtime writes no gif");
+        }
+        return bytes.toByteArray();
     }
 
     private static Path write(Path file, String format) throws IOException {
