@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
             "Measures a model on normal and anomalous images: AUROC and AUPR of its calibrated score, precision, recall, F1 and",
             "false-alarm rate at its calibrated threshold (anomaly = score > threshold), recall per anomaly label, and the AUROC of",
             "the other scores for comparison. SPEC: " + DatasetSpec.FORMS + ".",
-            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are",
-            "skipped and counted."
+            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are"
+                    + " skipped and counted."
         })
 final class EvaluateCommand implements Callable<Integer> {
 

@@ -33,8 +33,8 @@ import picocli.CommandLine.Option;
             "Sends frames to a Kafka topic at a given rate: the synthetic camera (with labelled injected anomalies), an image",
             "folder or a dataset. Each record: key = source (cam-0, cam-1, ...), value = PNG or JPEG, headers frame-id and",
             "captured-at (send time, epoch ms). --labels writes the ground truth of every frame sent as JSON lines.",
-            "From a folder, each file that cannot be sent (unreadable, not PNG, JPEG or BMP, more pixels than --max-pixels) costs one",
-            "line on stderr, skipped FILE: reason, and the others are sent."
+            "From a folder, each file that cannot be sent (unreadable, not PNG, JPEG or BMP, more pixels than --max-pixels) costs one"
+                    + " line on stderr, skipped FILE: reason, and the others are sent."
         })
 final class ProduceCommand implements Callable<Integer> {
 

@@ -37,13 +37,14 @@ import picocli.CommandLine.Parameters;
             "Scores image files (PNG, JPEG, BMP) with a model; one JSON line per image: file, mse, kl, score, mu, log_var.",
             "Folders are searched recursively. Grayscale models take the luma of colour images. Images of another size are resized: "
                     + ImageFrames.RESIZE_METHOD + ".",
-            "Only PNG, JPEG and BMP are read; an image of more pixels than --max-pixels (width x height, from its header) is refused",
-            "undecoded, and one far larger than the model's size is decoded subsampled. Each file that cannot be scored (unreadable,",
-            "another format, too many pixels, out of memory) costs one line on stderr, FILE: reason; the others are still scored,",
-            "and the exit code is then 1."
+            "Only PNG, JPEG and BMP are read; an image of more pixels than --max-pixels (width x height, from its header) is refused"
+                    + " undecoded, and one far larger than the model's size is decoded subsampled.",
+            "Each file that cannot be scored (unreadable, another format, too many pixels, out of memory) costs one line on stderr,"
+                    + " FILE: reason; the others are still scored, and the exit code is then 1."
         })
 final class ScoreImagesCommand implements Callable<Integer> {
 
+    /** GIFs are not read, but a folder's are still listed, so that each is reported as refused rather than passed over. */
     private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

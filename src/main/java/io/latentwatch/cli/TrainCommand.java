@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
             "Trains a DIP-VAE on normal images, calibrates its anomaly threshold on held-out images, and writes a model directory",
             "(model.json, weights.safetensors, reconstructions.png, samples.png). Progress goes to stderr.",
             "SPEC: " + DatasetSpec.FORMS + ".",
-            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are",
-            "skipped and counted."
+            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are"
+                    + " skipped and counted."
         })
 final class TrainCommand implements Callable<Integer> {
 
