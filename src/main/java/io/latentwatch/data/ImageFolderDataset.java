@@ -100,7 +100,8 @@ public final class ImageFolderDataset implements ImageDataset {
             } catch (IOException e) {
                 skipped.add(new Skipped(file, reason(e)));
                 continue;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // a reader's bug or a header it chokes on costs that file, not the folder
                 skipped.add(new Skipped(file, ImageReading.reason(e)));
                 continue;
             }
