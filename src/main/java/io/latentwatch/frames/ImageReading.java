@@ -281,8 +281,8 @@ public final class ImageReading {
         }
 
         /**
-         * Bands of the image as {@link #decode} returns it (1 for gray and palette images, 3 or 4 for colour), read
-         * from the header.
+         * Bands of the image as {@link #decode} returns it (1 for gray and palette images, 2 for gray with alpha, 3 or
+         * 4 for colour), read from the header.
          *
          * @throws IOException "undecodable image: ..." if the header does not say
          */
