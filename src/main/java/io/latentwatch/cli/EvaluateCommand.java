@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageDataset;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.scoring.RocChart;
 import io.latentwatch.training.Evaluation;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
             "Measures a model on normal and anomalous images: AUROC and AUPR of its calibrated score, precision, recall, F1 and",
             "false-alarm rate at its calibrated threshold (anomaly = score > threshold), recall per anomaly label, and the AUROC of",
             "the other scores for comparison. SPEC: " + DatasetSpec.FORMS + ".",
-            "Unreadable images are skipped and counted."
+            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are"
+                    + " skipped and counted."
         })
 final class EvaluateCommand implements Callable<Integer> {
 
@@ -56,18 +58,21 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin DeviceOptions deviceOptions;
 
+    @Mixin PixelLimitOption pixelLimit;
+
     @Override
     public Integer call() throws Exception {
         DatasetSpec normalSpec = parseSpec("--normal", normal);
         DatasetSpec anomalousSpec = parseSpec("--anomalous", anomalous);
+        ImageReading.PixelBudget budget = pixelLimit.budget();
         Device device = deviceOptions.device();
         DataType precision = deviceOptions.precision(device);
         PrintWriter out = LatentwatchCommand.out(spec);
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
-            NormalisedFrames normalFrames = load(normalSpec, loaded, err);
-            NormalisedFrames anomalousFrames = load(anomalousSpec, loaded, err);
+            NormalisedFrames normalFrames = load(normalSpec, budget, loaded, err);
+            NormalisedFrames anomalousFrames = load(anomalousSpec, budget, loaded, err);
             Evaluation.Report r = Evaluation.run(loaded, device, precision, normalFrames, anomalousFrames);
             out.printf(Locale.ROOT, "model %s (version %d), score %s, threshold %s%n", model, loaded.metadata.version(), r.score(),
                     Double.isNaN(r.threshold()) ? "none (not calibrated)" : String.format(Locale.ROOT, "%.6g", r.threshold()));
@@ -112,8 +117,9 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static NormalisedFrames load(DatasetSpec s, ModelDirectory.Loaded loaded, PrintWriter err) throws java.io.IOException {
-        ImageDataset d = s.open();
+    private static NormalisedFrames load(DatasetSpec s, ImageReading.PixelBudget budget, ModelDirectory.Loaded loaded, PrintWriter err)
+            throws java.io.IOException {
+        ImageDataset d = s.open(budget);
         NormalisedFrames f = Evaluation.load(d, loaded);
         if (!f.skipped().isEmpty()) {
             err.println("skipped " + f.skipped().size() + " unreadable image(s) of " + s + ", the first " + f.skipped().get(0));

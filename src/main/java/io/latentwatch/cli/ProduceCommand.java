@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import com.google.gson.JsonObject;
 import io.latentwatch.data.DatasetSpec;
+import io.latentwatch.data.ImageFolderDataset;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.FrameProducer;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Option;
         description = {
             "Sends frames to a Kafka topic at a given rate: the synthetic camera (with labelled injected anomalies), an image",
             "folder or a dataset. Each record: key = source (cam-0, cam-1, ...), value = PNG or JPEG, headers frame-id and",
-            "captured-at (send time, epoch ms). --labels writes the ground truth of every frame sent as JSON lines."
+            "captured-at (send time, epoch ms). --labels writes the ground truth of every frame sent as JSON lines.",
+            "From a folder, each file that cannot be sent (unreadable, not PNG, JPEG or BMP, more pixels than --max-pixels) costs one"
+                    + " line on stderr, skipped FILE: reason, and the others are sent."
         })
 final class ProduceCommand implements Callable<Integer> {
 
@@ -85,6 +88,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "FILE", description = "write one JSON line per frame sent: source, frame_id, captured_at, label, anomaly")
     Path labels;
 
+    @Mixin PixelLimitOption pixelLimit;
+
     @Override
     public Integer call() throws Exception {
         if (sources < 1) {
@@ -107,8 +112,16 @@ final class ProduceCommand implements Callable<Integer> {
                 frames = FrameProducer.camera(camera, sources, fmt);
                 what = camera.toString();
             } else {
-                var data = DatasetSpec.parse(input).open();
-                frames = FrameProducer.dataset(data, sources, fmt);
+                var data = DatasetSpec.parse(input).open(pixelLimit.budget());
+                PrintWriter err = spec.commandLine().getErr();
+                if (data instanceof ImageFolderDataset folder) {
+                    folder.skipped().forEach(s -> err.println("skipped " + s));
+                }
+                frames = FrameProducer.dataset(data, sources, fmt, line -> {
+                    err.println("skipped " + line);
+                    err.flush();
+                });
+                err.flush();
                 what = data.description();
             }
         } catch (IllegalArgumentException e) {

@@ -7,11 +7,11 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** latentwatch score-images --model DIR [--out F.jsonl] PATH... */
+/** latentwatch score-images --model DIR [--out F.jsonl] [--max-pixels N] PATH... */
 @Command(
         name = "score-images",
         mixinStandardHelpOptions = true,
@@ -37,10 +37,14 @@ import picocli.CommandLine.Parameters;
             "Scores image files (PNG, JPEG, BMP) with a model; one JSON line per image: file, mse, kl, score, mu, log_var.",
             "Folders are searched recursively. Grayscale models take the luma of colour images. Images of another size are resized: "
                     + ImageFrames.RESIZE_METHOD + ".",
-            "An unreadable file is reported on stderr with its reason, the others are still scored, and the exit code is 1."
+            "Only PNG, JPEG and BMP are read; an image of more pixels than --max-pixels (width x height, from its header) is refused"
+                    + " undecoded, and one far larger than the model's size is decoded subsampled.",
+            "Each file that cannot be scored (unreadable, another format, too many pixels, out of memory) costs one line on stderr,"
+                    + " FILE: reason; the others are still scored, and the exit code is then 1."
         })
 final class ScoreImagesCommand implements Callable<Integer> {
 
+    /** GIFs are not read, but a folder's are still listed, so that each is reported as refused rather than passed over. */
     private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -54,6 +58,8 @@ final class ScoreImagesCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "frames per model call (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Mixin PixelLimitOption pixelLimit;
+
     @Mixin DeviceOptions deviceOptions;
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "image files or folders")
@@ -64,6 +70,7 @@ final class ScoreImagesCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, got " + batchSize);
         }
+        ImageReading.PixelBudget budget = pixelLimit.budget();
         Device device = deviceOptions.device();
         DataType precision = deviceOptions.precision(device);
         List<Path> files = new ArrayList<>();
@@ -91,10 +98,12 @@ final class ScoreImagesCommand implements Callable<Integer> {
                 List<Path> names = new ArrayList<>();
                 for (Path f : files) {
                     try {
-                        ImageFrames.normalise(ImageFrames.read(f), config.inChannels(), config.imageSize(), batch, names.size() * config.frameValues());
+                        ImageReading.read(f, budget, config.imageSize())
+                                .normalise(config.inChannels(), config.imageSize(), batch, names.size() * config.frameValues());
                         names.add(f);
-                    } catch (IOException e) {
-                        spec.commandLine().getErr().println(f + ": " + e.getMessage());
+                    } catch (Exception | OutOfMemoryError e) {
+                        // whatever one file does, even exhausting the heap, it costs its line and the run goes on
+                        spec.commandLine().getErr().println(f + ": " + ImageReading.reason(e));
                         failed++;
                     }
                     if (names.size() == batchSize) {

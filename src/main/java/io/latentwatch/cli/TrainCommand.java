@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageDataset;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.model.DipType;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.scoring.AnomalyScore;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** latentwatch train --data SPEC --out DIR [options] */
@@ -25,7 +27,8 @@ import picocli.CommandLine.Option;
             "Trains a DIP-VAE on normal images, calibrates its anomaly threshold on held-out images, and writes a model directory",
             "(model.json, weights.safetensors, reconstructions.png, samples.png). Progress goes to stderr.",
             "SPEC: " + DatasetSpec.FORMS + ".",
-            "Unreadable images are skipped and counted."
+            "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are"
+                    + " skipped and counted."
         })
 final class TrainCommand implements Callable<Integer> {
 
@@ -92,6 +95,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-images", description = "do not write reconstructions.png and samples.png")
     boolean noImages;
 
+    @Mixin PixelLimitOption pixelLimit;
+
     @Override
     public Integer call() throws Exception {
         TrainingOptions options = options();
@@ -100,8 +105,9 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is a file, not a directory");
         }
-        ImageDataset trainSet = trainSpec.open();
-        ImageDataset validationSet = validationSpec == null ? null : validationSpec.open();
+        ImageReading.PixelBudget budget = pixelLimit.budget();
+        ImageDataset trainSet = trainSpec.open(budget);
+        ImageDataset validationSet = validationSpec == null ? null : validationSpec.open(budget);
         ConsoleProgress progress = ConsoleProgress.stderr(spec.commandLine().getErr());
         ModelMetadata meta = ModelTrainer.train(options, trainSet, validationSet, out, progress);
         var t = meta.training();

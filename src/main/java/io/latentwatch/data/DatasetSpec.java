@@ -1,6 +1,7 @@
 package io.latentwatch.data;
 
 import io.latentwatch.frames.AnomalyKind;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.frames.SyntheticCamera;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -251,23 +252,34 @@ public final class DatasetSpec {
         return folder;
     }
 
-    /** Reads the dataset, cached sets from {@link DatasetCache#dir()}. */
+    /** Reads the dataset, cached sets from {@link DatasetCache#dir()}; folder images within the CLI's default budget. */
     public ImageDataset open() throws IOException {
         return open(DatasetCache.dir());
+    }
+
+    /** Reads the dataset, cached sets from {@link DatasetCache#dir()}; folder images within the given budget. */
+    public ImageDataset open(ImageReading.PixelBudget budget) throws IOException {
+        return open(DatasetCache.dir(), budget);
+    }
+
+    /** Reads the dataset, cached sets from the given cache folder; folder images within the CLI's default budget. */
+    public ImageDataset open(Path cacheDir) throws IOException {
+        return open(cacheDir, ImageReading.PixelBudget.cliDefault());
     }
 
     /**
      * Reads the dataset, cached sets from the given cache folder.
      *
+     * @param budget an image folder's files of more pixels are skipped ({@link ImageFolderDataset#open(Path, ImageReading.PixelBudget)})
      * @throws java.io.FileNotFoundException if a cached set is not there; the message says how to fetch it
      * @throws IllegalArgumentException if an image folder holds no readable image, or an item range selects nothing
      */
-    public ImageDataset open(Path cacheDir) throws IOException {
+    public ImageDataset open(Path cacheDir, ImageReading.PixelBudget budget) throws IOException {
         return switch (kind) {
             case FASHION_MNIST -> inRange(FashionMnist.load(cacheDir, classes));
             case MNIST -> inRange(Mnist.load(cacheDir, classes));
             case SYNTHETIC -> openSynthetic();
-            case FOLDER -> ImageFolderDataset.open(folder);
+            case FOLDER -> ImageFolderDataset.open(folder, budget);
         };
     }
 

@@ -33,7 +33,8 @@ public interface ImageDataset {
     /**
      * The item's image as stored (8-bit gray or RGB, its own size).
      *
-     * @throws java.io.UncheckedIOException if a file that was readable when the dataset was opened no longer is
+     * @throws java.io.UncheckedIOException if a file cannot be decoded (an image folder reads only the headers when
+     *     it is opened), with the reason
      */
     BufferedImage image(int index);
 

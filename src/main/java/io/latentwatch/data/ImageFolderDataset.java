@@ -1,6 +1,7 @@
 package io.latentwatch.data;
 
 import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.frames.ImageReading;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,9 +17,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The images (PNG, JPEG, BMP) in a folder and its sub-folders, in path order. Each file is decoded once when the
- * folder is opened, so that a file ImageIO cannot read is skipped there, with its reason, instead of failing a
- * training run half-way; {@link #image(int)} decodes again (only paths are kept, so large folders fit).
+ * The images (PNG, JPEG, BMP) in a folder and its sub-folders, in path order. Each file's header is read when the
+ * folder is opened, so that a file that is not a PNG, JPEG or BMP image, or that declares more pixels than the
+ * {@link ImageReading.PixelBudget pixel budget}, is skipped there, with its reason, instead of failing a training
+ * run half-way; no pixel is decoded then. {@link #normalise} decodes a file (subsampled when it is far larger than
+ * the size asked for) and {@link #image(int)} decodes it whole; only paths are kept, so large folders fit.
  *
  * <p>An item's label is its sub-folder relative to the root ("good", "test/crack"; "" at the top), the layout of
  * MVTec AD and most inspection sets. Hidden files and files with other extensions are ignored, not counted as
@@ -42,22 +45,31 @@ public final class ImageFolderDataset implements ImageDataset {
     private final List<Skipped> skipped;
     private final int channels;
     private final int imageSize;
+    private final ImageReading.PixelBudget budget;
 
-    private ImageFolderDataset(Path root, List<Path> files, List<Skipped> skipped, int channels, int imageSize) {
+    private ImageFolderDataset(Path root, List<Path> files, List<Skipped> skipped, int channels, int imageSize,
+            ImageReading.PixelBudget budget) {
         this.root = root;
         this.files = List.copyOf(files);
         this.skipped = List.copyOf(skipped);
         this.channels = channels;
         this.imageSize = imageSize;
+        this.budget = budget;
+    }
+
+    /** As {@link #open(Path, ImageReading.PixelBudget)} with the CLI's default budget. */
+    public static ImageFolderDataset open(Path folder) throws IOException {
+        return open(folder, ImageReading.PixelBudget.cliDefault());
     }
 
     /**
-     * Opens a folder: lists its image files recursively and decodes each once.
+     * Opens a folder: lists its image files recursively and reads each one's header.
      *
+     * @param budget files of more pixels are skipped, and the reason names the budget's setting
      * @throws IllegalArgumentException if the folder does not exist, is a file, or holds no readable image
      * @throws IOException if the folder cannot be listed
      */
-    public static ImageFolderDataset open(Path folder) throws IOException {
+    public static ImageFolderDataset open(Path folder, ImageReading.PixelBudget budget) throws IOException {
         Path root = folder.toAbsolutePath().normalize();
         if (!Files.exists(root)) {
             throw new IllegalArgumentException("no such image folder: " + folder);
@@ -79,16 +91,22 @@ public final class ImageFolderDataset implements ImageDataset {
         boolean allGray = true;
         int commonSize = -1;
         for (Path file : candidates) {
-            BufferedImage img;
-            try {
-                img = ImageFrames.read(file);
+            int bands;
+            int side;
+            try (ImageReading.Opened img = ImageReading.open(file)) {
+                img.check(budget);
+                bands = img.bands();
+                side = img.width() == img.height() ? img.width() : 0;
             } catch (IOException e) {
                 skipped.add(new Skipped(file, reason(e)));
                 continue;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // a reader's bug or a header it chokes on costs that file, not the folder
+                skipped.add(new Skipped(file, ImageReading.reason(e)));
+                continue;
             }
             readable.add(file);
-            allGray &= img.getRaster().getNumBands() == 1;
-            int side = img.getWidth() == img.getHeight() ? img.getWidth() : 0;
+            allGray &= bands == 1;
             commonSize = commonSize == -1 || commonSize == side ? side : 0;
         }
         if (readable.isEmpty()) {
@@ -98,7 +116,7 @@ public final class ImageFolderDataset implements ImageDataset {
             throw new IllegalArgumentException("no readable images in folder " + folder + ": " + skipped.size()
                     + " file(s) skipped, the first " + skipped.get(0));
         }
-        return new ImageFolderDataset(root, readable, skipped, allGray ? 1 : 3, commonSize);
+        return new ImageFolderDataset(root, readable, skipped, allGray ? 1 : 3, commonSize, budget);
     }
 
     /** The folder, absolute. */
@@ -133,13 +151,29 @@ public final class ImageFolderDataset implements ImageDataset {
         return parent == null ? "" : slashes(parent);
     }
 
+    /**
+     * The file decoded whole.
+     *
+     * @throws UncheckedIOException with the reason if it cannot be decoded (opening read only its header)
+     */
     @Override
     public BufferedImage image(int index) {
+        return read(index, 0).image();
+    }
+
+    /** Decodes the file subsampled when it is far larger than {@code size}, then converts it as {@link ImageFrames} does. */
+    @Override
+    public void normalise(int index, int channels, int size, float[] out, int offset) {
+        read(index, size).normalise(channels, size, out, offset);
+    }
+
+    private ImageReading.Decoded read(int index, int targetSize) {
         Path file = files.get(Objects.checkIndex(index, files.size()));
         try {
-            return ImageFrames.read(file);
+            return ImageReading.read(file, budget, targetSize);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + " became unreadable after the folder was opened: " + reason(e), e);
+            // the reason alone: callers name the item (NormalisedFrames: "good/x.png: undecodable image: ...")
+            throw new UncheckedIOException(reason(e), e);
         }
     }
 

@@ -2,15 +2,12 @@ package io.latentwatch.pipeline;
 
 import io.latentwatch.frames.Frame;
 import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.pipeline.ScoringJobOptions.ChannelPolicy;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -26,11 +23,15 @@ import org.apache.flink.util.OutputTag;
  * <ul>
  *   <li>it has no key (the key is the source id) or a captured-at header that is not epoch milliseconds (validate);
  *   <li>its value is larger than the byte limit (validate, before decoding);
- *   <li>its value is empty or not an image that ImageIO reads, or is truncated (decode);
- *   <li>its image is wider or taller than the side limit, read from the header before any pixel (validate);
+ *   <li>its value is empty, not an image, an image in another format than PNG, JPEG and BMP, or truncated (decode);
+ *   <li>its image is wider or taller than the side limit, or has more pixels than the pixel limit, read from the
+ *       header before any pixel (validate);
  *   <li>its image's colour channels are neither 1 nor 3, or, under {@link ChannelPolicy#EXACT}, not the model's
  *       (validate).
  * </ul>
+ *
+ * <p>An image much larger than the model's image size is decoded subsampled ({@link ImageReading}); one of the
+ * model's size is decoded whole, and converted exactly as {@link ImageFrames} converts it.
  *
  * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters).
  */
@@ -48,6 +49,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
     private final int imageSize;
     private final long maxBytes;
     private final int maxSide;
+    private final long maxPixels;
     private final ChannelPolicy channelPolicy;
 
     private transient Counter framesIn;
@@ -58,20 +60,28 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
      * @param imageSize the model's image_size
      * @param maxBytes larger values are refused unread
      * @param maxSide wider or taller images are refused undecoded
+     * @param maxPixels images of more pixels (width × height) are refused undecoded
      * @param channelPolicy how image channels must match the model's
      */
-    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, ChannelPolicy channelPolicy) {
+    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, long maxPixels, ChannelPolicy channelPolicy) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
-        if (maxBytes < 1 || maxSide < 1 || imageSize < 1) {
-            throw new IllegalArgumentException("max bytes, max side and image size must be positive, got " + maxBytes + ", " + maxSide + ", " + imageSize);
+        if (maxBytes < 1 || maxSide < 1 || maxPixels < 1 || imageSize < 1) {
+            throw new IllegalArgumentException("max bytes, max side, max pixels and image size must be positive, got " + maxBytes + ", "
+                    + maxSide + ", " + maxPixels + ", " + imageSize);
         }
         this.channels = channels;
         this.imageSize = imageSize;
         this.maxBytes = maxBytes;
         this.maxSide = maxSide;
+        this.maxPixels = maxPixels;
         this.channelPolicy = channelPolicy;
+    }
+
+    /** As the full constructor, with the default pixel limit ({@link ScoringJobOptions#MAX_FRAME_PIXELS}). */
+    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, ChannelPolicy channelPolicy) {
+        this(channels, imageSize, maxBytes, maxSide, ScoringJobOptions.MAX_FRAME_PIXELS.defaultValue(), channelPolicy);
     }
 
     @Override
@@ -111,7 +121,8 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             throw new Refused(DeadLetter.STAGE_VALIDATE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
                     + " (" + ScoringJobOptions.MAX_FRAME_BYTES.key() + ")");
         }
-        BufferedImage image = read(value);
+        ImageReading.Decoded decoded = read(value);
+        BufferedImage image = decoded.image();
         int components = image.getColorModel().getNumColorComponents();
         if (components != 1 && components != 3) {
             throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channels, expected 1 or 3");
@@ -121,8 +132,8 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
                     + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + ScoringJobOptions.CHANNEL_POLICY.key() + "=exact)");
         }
         float[] pixels = new float[channels * imageSize * imageSize];
-        if (!normaliseRaster(image, channels, imageSize, pixels)) {
-            ImageFrames.normalise(image, channels, imageSize, pixels, 0);
+        if (decoded.period() > 1 || !normaliseRaster(image, channels, imageSize, pixels)) {
+            decoded.normalise(channels, imageSize, pixels, 0);
         }
         return new Frame(source, frameId, capturedAt, pixels);
     }
@@ -190,33 +201,29 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
     }
 
     /** Reads the image, checking its size from the header before decoding any pixel. */
-    private BufferedImage read(byte[] value) throws Refused {
-        if (value == null || value.length == 0) {
-            throw new Refused(DeadLetter.STAGE_DECODE, "empty image (0 bytes)");
+    private ImageReading.Decoded read(byte[] value) throws Refused {
+        ImageReading.Opened image;
+        try {
+            image = ImageReading.open(value);
+        } catch (IOException e) {
+            // empty, not an image, another format, or a header that cannot be read
+            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(value))) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new Refused(DeadLetter.STAGE_DECODE, "not an image in a format ImageIO reads (PNG, JPEG, BMP, GIF)");
+        try (image) {
+            int w = image.width();
+            int h = image.height();
+            if (w > maxSide || h > maxSide) {
+                throw new Refused(DeadLetter.STAGE_VALIDATE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
+                        + " per side (" + ScoringJobOptions.MAX_FRAME_SIDE.key() + ")");
             }
-            ImageReader reader = readers.next();
             try {
-                reader.setInput(in, true, true);
-                int w = reader.getWidth(0);
-                int h = reader.getHeight(0);
-                if (w > maxSide || h > maxSide) {
-                    throw new Refused(DeadLetter.STAGE_VALIDATE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
-                            + " per side (" + ScoringJobOptions.MAX_FRAME_SIDE.key() + ")");
-                }
-                if (w < 1 || h < 1) {
-                    throw new Refused(DeadLetter.STAGE_DECODE, "image has no pixels (" + w + "x" + h + ")");
-                }
-                return reader.read(0);
-            } finally {
-                reader.dispose();
+                image.check(new ImageReading.PixelBudget(maxPixels, ScoringJobOptions.MAX_FRAME_PIXELS.key()));
+            } catch (ImageReading.TooLarge e) {
+                throw new Refused(DeadLetter.STAGE_VALIDATE, e.getMessage());
             }
-        } catch (IOException | RuntimeException e) {
-            throw new Refused(DeadLetter.STAGE_DECODE, "undecodable image: " + e.getMessage());
+            return image.decode(imageSize);
+        } catch (IOException e) {
+            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
         }
     }
 

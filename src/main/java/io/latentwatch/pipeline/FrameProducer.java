@@ -3,6 +3,7 @@ package io.latentwatch.pipeline;
 import io.latentwatch.data.ImageDataset;
 import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.ImageEncoding;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.frames.SyntheticCamera;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,17 +58,40 @@ public final class FrameProducer {
         };
     }
 
-    /** A dataset's images, over and over, round robin over {@code sources} sources; labels are the dataset's. */
-    public static Frames dataset(ImageDataset data, int sources, String format) {
+    /**
+     * A dataset's images, over and over, round robin over {@code sources} sources; labels are the dataset's. An image
+     * that cannot be read (whatever it throws, OutOfMemoryError included) is told to {@code unreadable} once, as
+     * "name: reason", and left out from then on; the next image is sent in its place.
+     *
+     * @throws IllegalStateException from {@link Frames#frame} when no image of the dataset can be read
+     */
+    public static Frames dataset(ImageDataset data, int sources, String format, Consumer<String> unreadable) {
         checkFormat(format);
         if (data.size() == 0) {
             throw new IllegalArgumentException("the dataset " + data.description() + " has no images");
         }
+        boolean[] bad = new boolean[data.size()];
+        int[] badCount = {0};
+        long[] next = {0};
         return i -> {
-            int k = (int) (i % data.size());
-            String source = "cam-" + (i % sources);
-            byte[] bytes = "jpeg".equals(format) ? ImageEncoding.jpeg(data.image(k), 0.9f) : ImageEncoding.png(data.image(k));
-            return new Item(source, source + "-" + i, bytes, data.label(k), false);
+            while (badCount[0] < bad.length) {
+                int k = (int) (next[0]++ % data.size());
+                if (bad[k]) {
+                    continue;
+                }
+                byte[] bytes;
+                try {
+                    bytes = "jpeg".equals(format) ? ImageEncoding.jpeg(data.image(k), 0.9f) : ImageEncoding.png(data.image(k));
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    bad[k] = true;
+                    badCount[0]++;
+                    unreadable.accept(data.name(k) + ": " + ImageReading.reason(e));
+                    continue;
+                }
+                String source = "cam-" + (i % sources);
+                return new Item(source, source + "-" + i, bytes, data.label(k), false);
+            }
+            throw new IllegalStateException("no image of " + data.description() + " can be read");
         };
     }
 

@@ -215,6 +215,8 @@ public final class ScoringJob {
             check(o.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes() >= 1, "%s must be positive", ScoringJobOptions.MAX_FRAME_BYTES.key());
             check(o.get(ScoringJobOptions.MAX_FRAME_SIDE) >= 1, "%s must be positive, got %s",
                     ScoringJobOptions.MAX_FRAME_SIDE.key(), o.get(ScoringJobOptions.MAX_FRAME_SIDE));
+            check(o.get(ScoringJobOptions.MAX_FRAME_PIXELS) >= 1, "%s must be positive, got %s",
+                    ScoringJobOptions.MAX_FRAME_PIXELS.key(), o.get(ScoringJobOptions.MAX_FRAME_PIXELS));
             o.getOptional(ScoringJobOptions.SCORING_PARALLELISM).ifPresent(p ->
                     check(p >= 1, "%s must be at least 1, got %s", ScoringJobOptions.SCORING_PARALLELISM.key(), p));
             String device = o.get(ScoringJobOptions.DEVICE);
@@ -423,7 +425,7 @@ public final class ScoringJob {
                 .setParallelism(parallelism);
         SingleOutputStreamOperator<Frame> frames = raw.process(new FrameDecoder(config.inChannels(), config.imageSize(),
                         options.get(ScoringJobOptions.MAX_FRAME_BYTES).getBytes(), options.get(ScoringJobOptions.MAX_FRAME_SIDE),
-                        options.get(ScoringJobOptions.CHANNEL_POLICY)))
+                        options.get(ScoringJobOptions.MAX_FRAME_PIXELS), options.get(ScoringJobOptions.CHANNEL_POLICY)))
                 .name("decode + validate")
                 .uid(UID_DECODE)
                 .setParallelism(parallelism);

@@ -133,6 +133,14 @@ public final class ScoringJobOptions {
                     .withDescription("Frames wider or taller than this many pixels go to the dead-letter topic; checked"
                             + " from the image header before any pixel is decoded.");
 
+    public static final ConfigOption<Long> MAX_FRAME_PIXELS =
+            ConfigOptions.key("latentwatch.frames.max-pixels")
+                    .longType()
+                    .defaultValue(io.latentwatch.frames.ImageReading.DEFAULT_MAX_PIXELS)
+                    .withDescription("Frames of more pixels (width x height) than this go to the dead-letter topic; checked"
+                            + " from the image header before any pixel is decoded, so a small file that declares a huge image"
+                            + " costs nothing. Frames far larger than the model's image size are decoded subsampled.");
+
     public static final ConfigOption<ChannelPolicy> CHANNEL_POLICY =
             ConfigOptions.key("latentwatch.frames.channel-policy")
                     .enumType(ChannelPolicy.class)
@@ -355,7 +363,7 @@ public final class ScoringJobOptions {
         return List.of(
                 BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
                 DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
-                CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
+                MAX_FRAME_PIXELS, CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
                 MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
                 TUNING_BATCH_SIZE, TUNING_LEARNING_RATE, TUNING_DEVICE, TUNING_SAMPLE_RATE, TUNING_RESERVOIR_CAPACITY,

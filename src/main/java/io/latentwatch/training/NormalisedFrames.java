@@ -2,6 +2,7 @@ package io.latentwatch.training;
 
 import io.latentwatch.data.ImageDataset;
 import io.latentwatch.data.ImageFolderDataset;
+import io.latentwatch.frames.ImageReading;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -83,8 +84,9 @@ public final class NormalisedFrames {
         IntStream.range(0, n).parallel().forEach(i -> {
             try {
                 dataset.normalise(i, channels, size, all, i * fv);
-            } catch (RuntimeException e) {
-                failures[i] = dataset.name(i) + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // one image that cannot be decoded, even one that exhausts the heap, is skipped, not the end of the run
+                failures[i] = dataset.name(i) + ": " + ImageReading.reason(e);
             }
         });
         List<String> skipped = new ArrayList<>();

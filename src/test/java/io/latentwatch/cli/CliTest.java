@@ -12,6 +12,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.latentwatch.Fixtures;
+import io.latentwatch.HostileImages;
+import io.latentwatch.frames.SyntheticCamera;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -141,6 +143,72 @@ class CliTest {
         List<String> lines = r.out.strip().lines().collect(Collectors.toList());
         assertEquals(2, lines.size(), r.out);
         assertTrue(lines.get(0).contains("a.jpg") && lines.get(1).contains("b.bmp"), r.out);
+    }
+
+    /** Small gray camera frames as PNG files, frame_0.png, frame_1.png, ... */
+    private static void cameraPngs(Path dir, int count) throws Exception {
+        Files.createDirectories(dir);
+        SyntheticCamera camera = SyntheticCamera.builder().imageSize(32).channels(1).build();
+        for (int i = 0; i < count; i++) {
+            Files.write(dir.resolve("frame_" + i + ".png"), camera.frame(i).encodePng());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gray32-small", "rgb64-default"})
+    void eachHostileFileCostsOneLineAndTheOthersAreScored(String fixture) throws Exception {
+        // before: the gray bomb ended the run with an OutOfMemoryError, the colour model with a NegativeArraySizeException
+        Path model = importFixture(fixture);
+        Path dir = tmp.resolve("hostile");
+        cameraPngs(dir, 2);
+        HostileImages.blackPng(dir.resolve("bomb-gray.png"), 30000, 30000, false);
+        HostileImages.blackPng(dir.resolve("bomb-rgb.png"), 30000, 30000, true);
+        HostileImages.gif(dir.resolve("animation.gif"));
+        HostileImages.gif(dir.resolve("gif-named.png"));
+        Path tiff = HostileImages.tiff(tmp.resolve("scan.tif"));
+
+        Run r = run("score-images", "--model", model.toString(), dir.toString(), tiff.toString());
+
+        assertEquals(1, r.code, "a file failed");
+        String tooLarge = ": image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (--max-pixels)";
+        assertEquals(List.of(dir.resolve("animation.gif") + ": not a PNG, JPEG or BMP image (GIF)",
+                dir.resolve("bomb-gray.png") + tooLarge,
+                dir.resolve("bomb-rgb.png") + tooLarge,
+                dir.resolve("gif-named.png") + ": not a PNG, JPEG or BMP image (GIF)",
+                tiff + ": not a PNG, JPEG or BMP image (TIF)"), r.err.lines().collect(Collectors.toList()));
+        List<String> files = r.out.lines().map(l -> JsonParser.parseString(l).getAsJsonObject().get("file").getAsString()).collect(Collectors.toList());
+        assertEquals(List.of(dir.resolve("frame_0.png").toString(), dir.resolve("frame_1.png").toString()), files);
+    }
+
+    @Test
+    void aFileThatExhaustsTheHeapCostsOneLineAndTheRunGoesOn() throws Exception {
+        Path model = importFixture("gray32-small");
+        Path dir = tmp.resolve("frames");
+        cameraPngs(dir, 1);
+        // allowed by the pixel limit, and too narrow to subsample: decoding it throws OutOfMemoryError
+        Path huge = HostileImages.bmpHeaders(tmp.resolve("a-huge.bmp"), Integer.MAX_VALUE, 1);
+        Run r = run("score-images", "--model", model.toString(), "--max-pixels", "3000000000", huge.toString(), dir.toString());
+        assertEquals(1, r.code);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertTrue(r.err.startsWith(huge + ": out of memory decoding it (OutOfMemoryError: Requested array size exceeds VM limit)"), r.err);
+        assertEquals(1, r.out.lines().count(), r.out);
+        assertTrue(r.out.contains("frame_0.png"), r.out);
+    }
+
+    @Test
+    void maxPixelsIsTheLimit() throws Exception {
+        Path model = importFixture("gray32-small");
+        Path dir = tmp.resolve("frames");
+        cameraPngs(dir, 1);
+        Run r = run("score-images", "--model", model.toString(), "--max-pixels", "1000", dir.toString());
+        assertEquals(1, r.code);
+        assertEquals(dir.resolve("frame_0.png") + ": image too large: 32x32 pixels (1024), the limit is 1000 pixels (--max-pixels)", r.err.strip());
+        assertEquals("", r.out);
+        r = run("score-images", "--model", model.toString(), "--max-pixels", "1024", dir.toString());
+        assertEquals(0, r.code, r.err);
+        r = run("score-images", "--model", model.toString(), "--max-pixels", "0", dir.toString());
+        assertEquals(2, r.code);
+        assertEquals("latentwatch score-images: --max-pixels must be at least 1, got 0 (see --help)", r.err.strip());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.latentwatch.HostileImages;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.ImageEncoding;
@@ -102,6 +103,35 @@ class TrainEvaluateCliTest {
         // blank and over-exposed frames are whole-frame failures: any trained model tells them apart
         assertTrue(o.get("auroc").getAsDouble() > 0.9, r.out);
         assertTrue(o.getAsJsonObject("recall_by_label").has("overexposed"));
+    }
+
+    @Test
+    void hostileImagesAreSkippedWithTheirReasonsAndTheRestIsUsed() throws Exception {
+        SyntheticCamera camera = SyntheticCamera.builder().imageSize(16).channels(1).build();
+        Path data = pngs(camera, "hostile", 7000, 24, AnomalyKind.NONE);
+        HostileImages.blackPng(data.resolve("a-bomb.png"), 30000, 30000, true);
+        HostileImages.gif(data.resolve("b-gif.png"));
+        String first = "the first " + data.resolve("a-bomb.png")
+                + ": image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (--max-pixels)";
+
+        CliTest.Run e = CliTest.run("evaluate", "--model", model.toString(), "--normal", data.toString(), "--anomalous", anomalous.toString(),
+                "--device", "cpu");
+        assertEquals(0, e.code, e.err);
+        assertTrue(e.out.contains("normal:    " + data + ": 24 images"), e.out);
+        assertTrue(e.err.contains("skipped 2 unreadable image(s) of " + data + ", " + first), e.err);
+
+        Path m = tmp.resolve("m-hostile");
+        CliTest.Run t = CliTest.run(concat(new String[] {"train", "--data", data.toString(), "--out", m.toString(), "--epochs", "1"},
+                java.util.Arrays.copyOfRange(SMALL, 2, SMALL.length)));
+        assertEquals(0, t.code, t.err);
+        assertTrue(t.out.startsWith("wrote model " + m + ": 22 training and 2 validation images (2 skipped), 1 epochs"), t.out);
+        assertTrue(t.err.contains("skipped 2 unreadable image(s), " + first), t.err);
+
+        CliTest.Run tight = CliTest.run(concat(new String[] {"train", "--data", data.toString(), "--out", m.toString(), "--max-pixels", "255"}, SMALL));
+        assertEquals(1, tight.code);
+        assertTrue(tight.err.startsWith("latentwatch train: no readable images in folder " + data + ": 26 file(s) skipped, the first "
+                + data.resolve("a-bomb.png") + ": image too large: 30000x30000 pixels (900000000), the limit is 255 pixels (--max-pixels)"), tight.err);
+        assertEquals(1, tight.err.lines().count(), tight.err);
     }
 
     @Test

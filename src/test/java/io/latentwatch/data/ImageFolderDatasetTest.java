@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.latentwatch.HostileImages;
 import io.latentwatch.frames.ImageEncoding;
 import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.frames.ImageReading;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -115,6 +118,55 @@ class ImageFolderDatasetTest {
         assertThrows(IndexOutOfBoundsException.class, () -> tail.name(2));
         assertThrows(IndexOutOfBoundsException.class, () -> ds.slice(4, 6));
         assertArrayEquals(ImageFrames.normalise(ds.image(0), 3, 8), ds.normalise(0, 3, 8));
+    }
+
+    @Test
+    void filesAreJudgedFromTheirHeadersAndHostileOnesSkippedWithTheirReasons() throws IOException {
+        Files.write(dir.resolve("a.png"), ImageEncoding.png(solid(32, 0x808080)));
+        HostileImages.blackPng(dir.resolve("bomb-gray.png"), 30000, 30000, false);
+        HostileImages.blackPng(dir.resolve("bomb-rgb.png"), 30000, 30000, true);
+        HostileImages.gif(dir.resolve("gif-named.png"));
+        HostileImages.tiff(dir.resolve("tiff-named.bmp"));
+        byte[] png = ImageEncoding.png(solid(32, 0x3060F0));
+        // a whole header and half the pixel data: opening reads headers only, so it is found out when decoded
+        Files.write(dir.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 2));
+
+        ImageFolderDataset ds = ImageFolderDataset.open(dir);
+
+        assertEquals(List.of("a.png", "truncated.png"), List.of(ds.name(0), ds.name(1)));
+        assertEquals(32, ds.imageSize());
+        assertEquals(3, ds.channels());
+        assertEquals(List.of(
+                dir.resolve("bomb-gray.png") + ": image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (--max-pixels)",
+                dir.resolve("bomb-rgb.png") + ": image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (--max-pixels)",
+                dir.resolve("gif-named.png") + ": not a PNG, JPEG or BMP image (GIF)",
+                dir.resolve("tiff-named.bmp") + ": not a PNG, JPEG or BMP image (TIF)"),
+                ds.skipped().stream().map(Object::toString).toList());
+        assertEquals(128f / 255 * 2 - 1, ds.normalise(0, 1, 32)[7], 1e-6);
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ds.normalise(1, 3, 32));
+        assertTrue(e.getMessage().startsWith("undecodable image: "), e.getMessage());
+    }
+
+    @Test
+    void theBudgetIsTheCallersAndAHugeImageWithinItIsConvertedFromASubsampledDecode() throws IOException {
+        Files.write(dir.resolve("small.png"), ImageEncoding.png(solid(32, 0x808080)));
+        HostileImages.blackPng(dir.resolve("big.png"), 8000, 8000, false);
+        Files.write(dir.resolve("tiny.png"), ImageEncoding.png(solid(30, 0x808080)));
+        ImageFolderDataset tight = ImageFolderDataset.open(dir, ImageReading.PixelBudget.cli(1000));
+        assertEquals(List.of(dir.resolve("big.png") + ": image too large: 8000x8000 pixels (64000000), the limit is 1000 pixels (--max-pixels)",
+                dir.resolve("small.png") + ": image too large: 32x32 pixels (1024), the limit is 1000 pixels (--max-pixels)"),
+                tight.skipped().stream().map(Object::toString).toList());
+        assertEquals(List.of("tiny.png"), List.of(tight.name(0)));
+        ImageFolderDataset roomy = ImageFolderDataset.open(dir, ImageReading.PixelBudget.cli(100_000_000));
+        assertEquals(3, roomy.size());
+        assertEquals("big.png", roomy.name(0));
+        assertEquals(3, roomy.channels(), "the small ones are colour");
+        assertEquals(0, roomy.imageSize(), "mixed sizes, learnt from the headers");
+        // 64 MB of pixels whole; every 125th of them for a 32 x 32 model input
+        float[] black = roomy.normalise(0, 1, 32);
+        for (float v : black) {
+            assertEquals(-1f, v);
+        }
     }
 
     private static BufferedImage solid(int size, int rgb) {

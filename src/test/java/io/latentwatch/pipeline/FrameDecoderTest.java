@@ -8,14 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.latentwatch.frames.CameraFrame;
 import io.latentwatch.frames.Frame;
 import io.latentwatch.frames.ImageEncoding;
+import io.latentwatch.frames.ImageReading;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.ScoringJobOptions.ChannelPolicy;
+import io.latentwatch.HostileImages;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Decoding and validation of frames records: what is scored, and the reason and stage of what is refused. */
 class FrameDecoderTest {
+
+    @TempDir Path dir;
 
     private final SyntheticCamera gray = SyntheticCamera.builder().seed(3).imageSize(32).channels(1).build();
     private final SyntheticCamera rgb = SyntheticCamera.builder().seed(3).imageSize(32).channels(3).build();
@@ -88,7 +95,7 @@ class FrameDecoderTest {
         assertEquals("empty image (0 bytes)", r.getMessage());
         r = refused(d, raw("c", "hello".getBytes(StandardCharsets.UTF_8)));
         assertEquals("decode", r.stage);
-        assertEquals("not an image in a format ImageIO reads (PNG, JPEG, BMP, GIF)", r.getMessage());
+        assertEquals("not an image (not PNG, JPEG or BMP data)", r.getMessage());
         r = refused(d, raw("c", java.util.Arrays.copyOf(png, png.length - 40)));
         assertEquals("decode", r.stage);
         assertTrue(r.getMessage().startsWith("undecodable image: "), r.getMessage());
@@ -104,5 +111,49 @@ class FrameDecoderTest {
         r = refused(d, raw("c", png, "captured-at", "noon"));
         assertEquals("validate", r.stage);
         assertEquals("captured-at header is not epoch milliseconds: 'noon'", r.getMessage());
+    }
+
+    @Test
+    void aPixelBombIsADeadLetterAtValidateBeforeAnyPixelIsDecoded() throws Exception {
+        // the job's defaults: 4 MB, 4096 per side, 4096 x 4096 pixels
+        FrameDecoder defaults = new FrameDecoder(1, 32, 4 << 20, 4096, 4096L * 4096, ChannelPolicy.CONVERT);
+        // a side limit that lets the bomb through, so that the pixel limit must stop it
+        FrameDecoder wideSides = new FrameDecoder(3, 32, 4 << 20, 65535, 4096L * 4096, ChannelPolicy.CONVERT);
+        for (boolean rgb : new boolean[] {false, true}) {
+            byte[] bomb = Files.readAllBytes(HostileImages.blackPng(dir.resolve("bomb.png"), 30000, 30000, rgb));
+            FrameDecoder.Refused r = refused(defaults, raw("cam-1", bomb));
+            assertEquals("validate", r.stage);
+            assertEquals("image too large: 30000x30000 pixels, the limit is 4096 per side (latentwatch.frames.max-side)", r.getMessage());
+            r = refused(wideSides, raw("cam-1", bomb));
+            assertEquals("validate", r.stage);
+            assertEquals("image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (latentwatch.frames.max-pixels)",
+                    r.getMessage());
+        }
+        FrameDecoder tight = new FrameDecoder(1, 32, 10_000, 256, 1000, ChannelPolicy.CONVERT);
+        FrameDecoder.Refused r = refused(tight, raw("cam-1", gray.frame(0).encodePng()));
+        assertEquals("validate", r.stage);
+        assertEquals("image too large: 32x32 pixels (1024), the limit is 1000 pixels (latentwatch.frames.max-pixels)", r.getMessage());
+    }
+
+    @Test
+    void gifAndTiffFramesAreRefusedAtDecode() throws Exception {
+        FrameDecoder d = decoder(ChannelPolicy.CONVERT);
+        FrameDecoder.Refused r = refused(d, raw("cam-1", Files.readAllBytes(HostileImages.gif(dir.resolve("a.gif")))));
+        assertEquals("decode", r.stage);
+        assertEquals("not a PNG, JPEG or BMP image (GIF)", r.getMessage());
+        r = refused(d, raw("cam-1", Files.readAllBytes(HostileImages.tiff(dir.resolve("a.tif")))));
+        assertEquals("decode", r.stage);
+        assertEquals("not a PNG, JPEG or BMP image (TIF)", r.getMessage());
+    }
+
+    @Test
+    void aFrameFarLargerThanTheModelIsScoredFromASubsampledDecode() throws Exception {
+        byte[] png = SyntheticCamera.builder().seed(3).imageSize(320).channels(3).build().frame(4).encodePng();
+        FrameDecoder d = new FrameDecoder(3, 32, 1 << 20, 4096, ChannelPolicy.CONVERT);
+        Frame frame = d.decode(raw("cam-1", png));
+        // ImageReadingTest shows a subsampled decode converts close to the whole image; here the job takes that path
+        ImageReading.Decoded sub = ImageReading.read(png, ImageReading.PixelBudget.cliDefault(), 32);
+        assertEquals(5, sub.period());
+        assertArrayEquals(sub.normalise(3, 32), frame.pixels);
     }
 }

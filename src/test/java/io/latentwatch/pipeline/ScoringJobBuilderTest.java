@@ -81,6 +81,10 @@ class ScoringJobBuilderTest {
         assertEquals("latentwatch.scoring.max-batch-size must be at least 1, got 0", error(c));
 
         c = base();
+        c.set(ScoringJobOptions.MAX_FRAME_PIXELS, 0L);
+        assertEquals("latentwatch.frames.max-pixels must be positive, got 0", error(c));
+
+        c = base();
         c.set(ScoringJobOptions.DEVICE, "tpu");
         assertEquals("latentwatch.scoring.device must be auto, cpu, gpu or gpu:N, got tpu", error(c));
 

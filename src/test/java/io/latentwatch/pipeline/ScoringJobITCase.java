@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import io.latentwatch.HostileImages;
 import io.latentwatch.TestModels;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.CameraFrame;
@@ -91,6 +92,7 @@ class ScoringJobITCase {
 
         ScoringJob job = job(prefix, info).set(ScoringJobOptions.MAX_FRAME_BYTES, MemorySize.parse("16kb"))
                 .set(ScoringJobOptions.MAX_FRAME_SIDE, 512)
+                .set(ScoringJobOptions.MAX_FRAME_PIXELS, 200_000L)
                 .set(ScoringJobOptions.CHANNEL_POLICY, ScoringJobOptions.ChannelPolicy.EXACT)
                 .build();
         JobID jobId = runToEnd(job, new Configuration());
@@ -134,6 +136,8 @@ class ScoringJobITCase {
         });
         assertEquals("decode", Records.header(deadById.get("garbage"), "error-stage"));
         assertEquals("validate", Records.header(deadById.get("rgb"), "error-stage"));
+        assertEquals("validate", Records.header(deadById.get("pixel-bomb"), "error-stage"));
+        assertEquals("decode", Records.header(deadById.get("gif"), "error-stage"));
 
         List<ConsumerRecord<byte[], byte[]>> alerts = Records.readCommitted(kafka.clientProperties(), prefix + "alerts");
         Set<String> alerted = alerts.stream().map(r -> Records.json(r).get("frame_id").getAsString()).collect(Collectors.toSet());
@@ -309,7 +313,7 @@ class ScoringJobITCase {
      * Adds the bad frames to {@code sent}, each with a {@code test-id} header; returns test id → a part of the
      * reason the dead-letter topic must give.
      */
-    private static Map<String, String> corruptFrames(List<Records.Sent> sent) {
+    private static Map<String, String> corruptFrames(List<Records.Sent> sent) throws java.io.IOException {
         Map<String, String> reasons = new LinkedHashMap<>();
         SyntheticCamera gray = TestModels.camera().build();
         byte[] png = gray.frame(1).encodePng();
@@ -327,6 +331,9 @@ class ScoringJobITCase {
         }
         add(sent, reasons, "too-many-bytes", "cam-1", ImageEncoding.png(noise), "frame too large");
         add(sent, reasons, "too-wide", "cam-2", ImageEncoding.png(new BufferedImage(600, 8, BufferedImage.TYPE_BYTE_GRAY)), "image too large: 600x8");
+        add(sent, reasons, "pixel-bomb", "cam-0", HostileImages.blackPng(500, 500, false),
+                "image too large: 500x500 pixels (250000), the limit is 200000 pixels (latentwatch.frames.max-pixels)");
+        add(sent, reasons, "gif", "cam-1", HostileImages.gif(), "not a PNG, JPEG or BMP image (GIF)");
         add(sent, reasons, "no-key", null, png, "no key");
         Records.Sent badTime = new Records.Sent("cam-1", png, new LinkedHashMap<>(Map.of("test-id", "bad-time", "captured-at", "yesterday")));
         sent.add(badTime);
