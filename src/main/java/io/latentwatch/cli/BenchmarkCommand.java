@@ -14,6 +14,6 @@ final class BenchmarkCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (model, precision, quality or pipeline)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (model, precision, quality, pipeline or faults)");
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code latentwatch} command: one subcommand per task of DESIGN.md's CLI table.
  *
- * <p>The streaming subcommands (demo, run, produce, broker, benchmark pipeline) are registered only when Flink and
+ * <p>The streaming subcommands (demo, run, produce, broker, benchmark pipeline and faults) are registered only when Flink and
  * Kafka are on the class path: picocli reflects over every registered command's methods, and those name Flink and
  * Kafka types, so on the model-only class path of {@code scripts/gpu-kit.sh} they would stop every command.
  */
@@ -63,6 +63,7 @@ public final class LatentwatchCommand implements Runnable {
         benchmark.addSubcommand(new BenchmarkQualityCommand());
         if (streaming) {
             benchmark.addSubcommand(new BenchmarkPipelineCommand());
+            benchmark.addSubcommand(new BenchmarkFaultsCommand());
         }
         cl.addSubcommand(benchmark);
         // after the subcommands: picocli copies these settings to the subcommands registered at the time

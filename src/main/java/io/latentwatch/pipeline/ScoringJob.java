@@ -164,8 +164,8 @@ public final class ScoringJob {
             return this;
         }
 
-        /** Inserts operators between the scorer and the threshold step (tests inject failures there). */
-        Builder optAfterScoring(UnaryOperator<DataStream<ScoredFrame>> afterScoring) {
+        /** Inserts operators between the scorer and the threshold step (tests and the fault benchmark inject failures there). */
+        public Builder optAfterScoring(UnaryOperator<DataStream<ScoredFrame>> afterScoring) {
             this.afterScoring = afterScoring;
             return this;
         }

@@ -12,7 +12,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.latentwatch.Fixtures;
-import io.latentwatch.HostileImages;
+import io.latentwatch.frames.HostileImages;
 import io.latentwatch.frames.SyntheticCamera;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

@@ -11,7 +11,7 @@ import io.latentwatch.frames.ImageEncoding;
 import io.latentwatch.frames.ImageReading;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.ScoringJobOptions.ChannelPolicy;
-import io.latentwatch.HostileImages;
+import io.latentwatch.frames.HostileImages;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import io.latentwatch.HostileImages;
+import io.latentwatch.frames.HostileImages;
 import io.latentwatch.TestModels;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.CameraFrame;

@@ -1,4 +1,4 @@
-package io.latentwatch;
+package io.latentwatch.frames;
 
 import java.awt.image.BufferedImage;
 import java.io.BufferedOutputStream;
@@ -16,7 +16,7 @@ import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 
 /**
- * Images that attack a decoder: valid PNG files of all-black pixels declaring a huge size (a "pixel bomb": 30000 ×
+ * Images that attack a decoder, for the tests and {@code benchmark faults}: valid PNG files of all-black pixels declaring a huge size (a "pixel bomb": 30000 ×
  * 30000 is 870 KB on disk and 900 MB to 2.7 GB decoded), and images in formats latentwatch must not read.
  *
  * <p>The bombs are written without ever holding their pixels or their inflated rows: the zlib stream of h rows of
