@@ -104,7 +104,8 @@ public final class AtomicFiles {
      * An absent or empty target is replaced in one rename. A non-empty one is renamed aside ({@code .old-NAME-...}),
      * {@code fresh} renamed into place, and the old copy deleted: readers see the old directory or the new one,
      * never a mix (between the two renames the target is briefly absent; {@link #awaitReplacement} waits that out).
-     * An interrupted swap is finished by the next call for the same target.
+     * An interrupted swap is finished by the next call for the same target. One writer at a time per target (the
+     * registry holds its lock; a model directory has one writer).
      */
     public static void replaceDirectory(Path fresh, Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();

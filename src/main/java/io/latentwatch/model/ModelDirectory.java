@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 
@@ -84,8 +83,9 @@ public final class ModelDirectory {
             byte[] weights = readBytes(dir, WEIGHTS);
             String actual = sha256(weights);
             if (!actual.equalsIgnoreCase(meta.sha256())) {
-                // the directory may have been replaced between the two reads: then read the new one whole
-                if (attempt < 3 && !Arrays.equals(json, readBytesOrEmpty(dir, MODEL_JSON))) {
+                // the directory may have been replaced between the two reads (write(); its inode can be
+                // reused, so no identity check is safe): read it again, whole, before refusing it
+                if (attempt < 3) {
                     continue;
                 }
                 throw new ModelFormatException(
@@ -110,14 +110,6 @@ public final class ModelDirectory {
                     throw new ModelFormatException("model " + dir + " has no " + name, e);
                 }
             }
-        }
-    }
-
-    private static byte[] readBytesOrEmpty(Path dir, String name) throws IOException {
-        try {
-            return readBytes(dir, name);
-        } catch (ModelFormatException e) {
-            return new byte[0];
         }
     }
 
