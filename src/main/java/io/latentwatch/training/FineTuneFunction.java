@@ -434,13 +434,24 @@ public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[
     public void close() throws Exception {
         if (worker != null) {
             worker.shutdownNow();
-            try {
-                if (!worker.awaitTermination(CLOSE_WAIT_S, TimeUnit.SECONDS)) {
-                    LOG.warn("fine-tuner thread still busy {} s after close (a native call that cannot be interrupted); left to end on its own",
-                            CLOSE_WAIT_S);
+            // Flink interrupts a cancelled task's thread, maybe while it waits here: keep waiting out the bound anyway,
+            // so the round's arrays are closed before the task (and its engine) goes
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_S);
+            boolean interrupted = false;
+            boolean ended = false;
+            while (!ended && System.nanoTime() < deadline) {
+                try {
+                    ended = worker.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // Flink interrupts a task that is slow to cancel: stop waiting
+            }
+            if (!ended) {
+                LOG.warn("fine-tuner thread still busy {} s after close (a native call that cannot be interrupted); left to end on its own",
+                        CLOSE_WAIT_S);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         super.close();
