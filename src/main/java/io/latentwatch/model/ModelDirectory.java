@@ -3,11 +3,9 @@ package io.latentwatch.model;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -23,6 +21,9 @@ public final class ModelDirectory {
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
 
+    /** How long a reader waits for a directory that {@link #write} is swapping in (a rename's time; generous). */
+    private static final long SWAP_WAIT_MS = 2000;
+
     private ModelDirectory() {}
 
     /** A model read from disk: its metadata and the network, initialised on the manager's device. */
@@ -37,8 +38,11 @@ public final class ModelDirectory {
     }
 
     /**
-     * Writes a model directory; the files are written under temporary names and renamed into place. The sha256 in
-     * the written model.json is that of the written weights.
+     * Writes a model directory as a whole: model.json and the weights go into a temporary sibling directory, are
+     * forced to the device, and the directory then takes the place of {@code dir} ({@link AtomicFiles#replaceDirectory}).
+     * A reader (or a crash) meets the old model or the new one, never model.json of one with the weights of the other;
+     * whatever else was in an existing {@code dir} goes with the old model. The sha256 in the written model.json is
+     * that of the written weights.
      *
      * @return the metadata as written
      */
@@ -46,17 +50,24 @@ public final class ModelDirectory {
         if (!metadata.config().equals(model.getConfig())) {
             throw new IllegalArgumentException("metadata config " + metadata.config() + " differs from the model's " + model.getConfig());
         }
-        Files.createDirectories(dir);
         byte[] weights = SafeTensors.write(DipVaeWeights.export(model));
         ModelMetadata written = metadata.withSha256(sha256(weights));
-        writeAtomically(dir.resolve(WEIGHTS), weights);
-        writeAtomically(dir.resolve(MODEL_JSON), written.toJson().getBytes(StandardCharsets.UTF_8));
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        Files.createDirectories(parent);
+        Path fresh = Files.createDirectory(parent.resolve(".tmp-" + dir.getFileName() + "-" + System.nanoTime()));
+        try {
+            Files.write(fresh.resolve(WEIGHTS), weights);
+            Files.write(fresh.resolve(MODEL_JSON), written.toJson().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.replaceDirectory(fresh, dir);
+        } finally {
+            AtomicFiles.deleteTree(fresh);
+        }
         return written;
     }
 
     /** Reads and checks model.json alone. */
     public static ModelMetadata readMetadata(Path dir) throws IOException {
-        return ModelMetadata.fromJson(readFile(dir, MODEL_JSON));
+        return ModelMetadata.fromJson(new String(readBytes(dir, MODEL_JSON), StandardCharsets.UTF_8));
     }
 
     /**
@@ -66,39 +77,39 @@ public final class ModelDirectory {
      *     mis-shaped for the config or not finite, or the weights file is truncated
      */
     public static Loaded read(Path dir, NDManager manager) throws IOException {
-        ModelMetadata meta = readMetadata(dir);
-        byte[] weights = readBytes(dir, WEIGHTS);
-        String actual = sha256(weights);
-        if (!actual.equalsIgnoreCase(meta.sha256())) {
-            throw new ModelFormatException(
-                    "model " + dir + ": sha256 of " + WEIGHTS + " is " + actual + " but model.json says " + meta.sha256()
-                            + " (file changed or corrupted)");
+        for (int attempt = 1; ; attempt++) {
+            byte[] json = readBytes(dir, MODEL_JSON);
+            ModelMetadata meta = ModelMetadata.fromJson(new String(json, StandardCharsets.UTF_8));
+            byte[] weights = readBytes(dir, WEIGHTS);
+            String actual = sha256(weights);
+            if (!actual.equalsIgnoreCase(meta.sha256())) {
+                // the directory may have been replaced between the two reads (write(); its inode can be
+                // reused, so no identity check is safe): read it again, whole, before refusing it
+                if (attempt < 3) {
+                    continue;
+                }
+                throw new ModelFormatException(
+                        "model " + dir + ": sha256 of " + WEIGHTS + " is " + actual + " but model.json says " + meta.sha256()
+                                + " (file changed or corrupted)");
+            }
+            Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights, WEIGHTS);
+            DipVae model = new DipVae(meta.config()).initialize(manager);
+            DipVaeWeights.load(model, tensors, WEIGHTS);
+            return new Loaded(meta, model);
         }
-        Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights, WEIGHTS);
-        DipVae model = new DipVae(meta.config()).initialize(manager);
-        DipVaeWeights.load(model, tensors, WEIGHTS);
-        return new Loaded(meta, model);
     }
 
-    private static String readFile(Path dir, String name) throws IOException {
-        return new String(readBytes(dir, name), StandardCharsets.UTF_8);
-    }
-
+    /** A file of the directory; a directory that {@link #write} is swapping in is waited for (a rename's time). */
     private static byte[] readBytes(Path dir, String name) throws IOException {
-        try {
-            return Files.readAllBytes(dir.resolve(name));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException("model " + dir + " has no " + name, e);
-        }
-    }
-
-    static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.write(tmp, content);
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        for (int attempt = 1; ; attempt++) {
+            AtomicFiles.awaitReplacement(dir, SWAP_WAIT_MS);
+            try {
+                return Files.readAllBytes(dir.resolve(name));
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) {
+                    throw new ModelFormatException("model " + dir + " has no " + name, e);
+                }
+            }
         }
     }
 

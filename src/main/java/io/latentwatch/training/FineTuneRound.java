@@ -39,6 +39,22 @@ public final class FineTuneRound {
      * @param reference the fixed reference set ({@link ModelRegistry#referenceFrames()})
      */
     public ModelUpdate run(List<float[]> training, List<float[]> heldOut, List<float[]> reference) {
+        try {
+            return attempt(training, heldOut, reference);
+        } catch (Failure e) { // a round that fails is a rejected candidate, never a failed job
+            LOG.warn("fine-tune round failed", e.getCause());
+            return ModelUpdate.rejected(e.parent, "fine-tune round failed: " + e.getCause(), Double.NaN, Double.NaN, Instant.now());
+        }
+    }
+
+    /**
+     * Runs one round like {@link #run}, but what went wrong outside the gate's and the registry's decisions (an
+     * unreadable registry, an engine error, an interrupted fine-tune) is thrown, for a caller that backs off and
+     * counts failures apart from rejected candidates.
+     *
+     * @throws Failure wrapping the cause, with the version the round started from (null if not read yet)
+     */
+    public ModelUpdate attempt(List<float[]> training, List<float[]> heldOut, List<float[]> reference) throws Failure {
         Long parent = null;
         try {
             OptionalLong pinned = registry.pinned();
@@ -62,9 +78,20 @@ public final class FineTuneRound {
                     return update;
                 }
             }
-        } catch (Exception e) { // a round that fails is a rejected candidate, never a failed job
-            LOG.warn("fine-tune round failed", e);
-            return ModelUpdate.rejected(parent, "fine-tune round failed: " + e, Double.NaN, Double.NaN, Instant.now());
+        } catch (Exception | Error e) {
+            throw new Failure(parent, e);
+        }
+    }
+
+    /** What made a round fail, and the version it started from. */
+    public static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+        /** The serving version the round started from; null if it failed before reading it. */
+        public final Long parent;
+
+        Failure(Long parent, Throwable cause) {
+            super(cause.toString(), cause);
+            this.parent = parent;
         }
     }
 }

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 
 /**
  * Fine-tunes a copy of the serving model on recent normal frames: the serving weights (BatchNorm running statistics
@@ -27,7 +28,8 @@ import java.util.Random;
  * arrays are only read, once, to copy them.
  *
  * <p>A step whose loss is not finite ends the run early ({@link FineTuneResult#diverged()}); the candidate is
- * returned as it is, for the {@link ValidationGate} to refuse with its reason. Immutable; each call builds its own
+ * returned as it is, for the {@link ValidationGate} to refuse with its reason. An interrupted thread stops the run
+ * before its next step ({@link CancellationException}). Immutable; each call builds its own
  * network and manager, so one tuner may serve several threads, though the engine's random seed is process-wide.
  */
 public final class FineTuner implements java.io.Serializable {
@@ -67,6 +69,8 @@ public final class FineTuner implements java.io.Serializable {
      * @return the candidate on this tuner's device; the caller closes it
      * @throws IllegalArgumentException if there are fewer than 2 frames, a frame has the wrong size, or the serving
      *     model's weights cannot be copied (not finite)
+     * @throws CancellationException if the thread is interrupted; the run stops before its next step, its arrays
+     *     are closed, and the thread's interrupt flag stays set
      */
     public FineTuneResult fineTune(DipVae serving, List<float[]> frames) {
         int fv = serving.getConfig().frameValues();
@@ -98,6 +102,9 @@ public final class FineTuner implements java.io.Serializable {
             DipVaeTrainer.StepLoss last = null;
             int done = 0;
             while (done < steps) {
+                if (Thread.currentThread().isInterrupted()) { // a cancelled job: stop now, not K steps later
+                    throw new CancellationException("fine-tune interrupted after " + done + " of " + steps + " steps");
+                }
                 try (NDManager step = manager.newSubManager()) {
                     NDArray pick = draws.get(done);
                     pick.attach(step);

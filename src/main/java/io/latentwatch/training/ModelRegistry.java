@@ -2,6 +2,7 @@ package io.latentwatch.training;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import io.latentwatch.model.AtomicFiles;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelFormatException;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,16 +19,20 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -55,9 +59,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Writing: a version is written into a temporary directory ({@code .tmp-v000007-...}), its weights' sha256
- *       checked against model.json, then renamed into place in one step, so a version directory is complete or
- *       absent. registry.json is replaced the same way. A file lock ({@code .lock}) serialises the writers: the job's
- *       fine-tuner (one) and operators' pin/rollback commands.
+ *       checked against model.json, its files forced to the device, then renamed into place in one step and the
+ *       registry directory forced, so a version directory is complete or absent, after a crash too. registry.json
+ *       and the reference set are replaced the same way ({@link AtomicFiles}). A file lock ({@code .lock})
+ *       serialises the writers: the job's fine-tuner (one) and operators' pin/rollback commands.
  *   <li>Reading: a version is served only if its model.json parses, names the directory's version, and matches its
  *       weights' sha256; a refused version is skipped, with a warning, for the newest valid one.
  *   <li>Serving: the pinned version if one is pinned (fine-tuned candidates are then refused); otherwise the newest
@@ -83,6 +88,7 @@ public final class ModelRegistry {
 
     private final Path root;
     private final int keepLast;
+    private final Map<Path, HashedFile> hashed = new ConcurrentHashMap<>();
 
     private ModelRegistry(Builder b) {
         this.root = b.root.toAbsolutePath().normalize();
@@ -147,19 +153,39 @@ public final class ModelRegistry {
         if (meta.version() != version) {
             throw new ModelFormatException("model " + dir + ": model.json says version " + meta.version() + ", the directory is version " + version);
         }
-        byte[] weights;
+        String actual;
         try {
-            weights = Files.readAllBytes(dir.resolve(ModelDirectory.WEIGHTS));
+            actual = sha256Of(dir.resolve(ModelDirectory.WEIGHTS));
         } catch (NoSuchFileException e) {
             throw new ModelFormatException("model " + dir + " has no " + ModelDirectory.WEIGHTS, e);
         }
-        String actual = ModelDirectory.sha256(weights);
         if (!actual.equalsIgnoreCase(meta.sha256())) {
             throw new ModelFormatException("model " + dir + ": sha256 of " + ModelDirectory.WEIGHTS + " is " + actual
                     + " but model.json says " + meta.sha256() + " (file changed or corrupted)");
         }
         return new RegisteredModel(version, dir, meta);
     }
+
+    /**
+     * The sha256 of a file, hashed again only when its size, modification time or identity (inode) changed: the
+     * fine-tuner's watch checks the served version every half second, and its weights are megabytes. A change that
+     * leaves all three alone (bit rot) is caught when the version is loaded ({@link ModelDirectory#read} hashes the
+     * bytes it reads).
+     */
+    private String sha256Of(Path file) throws IOException {
+        BasicFileAttributes seen = Files.readAttributes(file, BasicFileAttributes.class);
+        HashedFile known = hashed.get(file);
+        if (known != null && known.size == seen.size() && known.modified.equals(seen.lastModifiedTime())
+                && Objects.equals(known.identity, seen.fileKey())) {
+            return known.sha256;
+        }
+        // attributes read before the bytes: a change in between makes the next call hash again
+        String sha = ModelDirectory.sha256(Files.readAllBytes(file));
+        hashed.put(file, new HashedFile(seen.size(), seen.lastModifiedTime(), seen.fileKey(), sha));
+        return sha;
+    }
+
+    private record HashedFile(long size, FileTime modified, Object identity, String sha256) {}
 
     /** The newest valid version that no rollback retired, skipping (and logging) refused ones. */
     public Optional<RegisteredModel> latest() throws IOException {
@@ -458,17 +484,15 @@ public final class ModelRegistry {
             if (file.referenceSha256() != null || Files.exists(target)) {
                 throw new IllegalStateException("registry " + root + " already holds a reference set; it is fixed once written");
             }
-            Path tmp = temporary(target);
-            Files.delete(tmp); // a file this time, not a directory
-            try {
-                Files.write(tmp, bytes);
-                moveIntoPlace(tmp, target);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(target, bytes);
             file.withReferenceSha256(ModelDirectory.sha256(bytes)).write(root);
             return null;
         });
+    }
+
+    /** Whether a reference set was stored (registry.json says so; its file is checked by {@link #referenceFrames()}). */
+    public boolean hasReferenceFrames() throws IOException {
+        return RegistryFile.read(root).referenceSha256() != null;
     }
 
     /**
@@ -577,26 +601,18 @@ public final class ModelRegistry {
         return Files.createDirectory(root.resolve(TEMPORARY + target.getFileName() + "-" + System.nanoTime()));
     }
 
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    /** Renames a complete version directory into place, its files and the rename forced to the device. */
+    private void moveIntoPlace(Path tmp, Path target) throws IOException {
         if (Files.exists(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "version directory exists already");
         }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target);
-        }
+        AtomicFiles.syncTree(tmp);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.syncDirectory(root);
     }
 
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                Files.deleteIfExists(p);
-            }
-        }
+        AtomicFiles.deleteTree(dir);
     }
 
     private static List<Long> descending(List<Long> ascending) {

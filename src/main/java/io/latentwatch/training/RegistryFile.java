@@ -7,14 +7,13 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.latentwatch.model.AtomicFiles;
 import io.latentwatch.model.ModelFormatException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -23,8 +22,8 @@ import java.util.TreeSet;
  * A registry's {@value #NAME}: the operator's choices, {@code pinned} (a version, or null) and {@code retired} (the
  * versions a rollback withdrew); {@code highest_version}, the highest version ever written, so that a number is not
  * reused after its directory was pruned; and {@code reference_sha256}, the sha256 of the stored reference frames (or
- * null). A missing file means none of them. Written to a temporary file and renamed over the old
- * one, so a reader sees the old or the new content, never a mix.
+ * null). A missing file means none of them. Written with {@link AtomicFiles#write} (a temporary file, forced, renamed
+ * over the old one, the directory forced), so a reader or a crash leaves the old or the new content, never a mix.
  */
 record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion, String referenceSha256) {
 
@@ -101,15 +100,6 @@ record RegistryFile(Long pinned, SortedSet<Long> retired, long highestVersion, S
         o.addProperty("highest_version", highestVersion);
         o.add("reference_sha256", referenceSha256 == null ? JsonNull.INSTANCE : new JsonPrimitive(referenceSha256));
         byte[] bytes = (new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o) + "\n").getBytes(StandardCharsets.UTF_8);
-        Path target = root.resolve(NAME);
-        Path tmp = root.resolve("." + NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-        Files.write(tmp, bytes);
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(root.resolve(NAME), bytes);
     }
 }

@@ -76,6 +76,67 @@ class ModelDirectoryTest {
         }
     }
 
+    /**
+     * Issue 11, point 9: a model directory written over an existing one changes as a whole. While one thread writes
+     * two different models over the same directory in turn, a reader only ever gets one of them complete: never
+     * model.json of one with the weights of the other (a sha256 refusal), never a missing file.
+     */
+    @Test
+    void writingOverAnExistingModelReplacesItAsAWhole() throws Exception {
+        Path dir = importFixture();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelDirectory.Loaded a = ModelDirectory.read(dir, manager);
+            ModelMetadata metaA = a.metadata;
+            Map<String, Tensor> changed = new LinkedHashMap<>(DipVaeWeights.export(a.model));
+            float[] bias = changed.get("fc_mu.bias").floats();
+            bias[0] += 1;
+            changed.put("fc_mu.bias", Tensor.f32(changed.get("fc_mu.bias").shape, bias));
+            DipVae b = new DipVae(metaA.config()).initialize(manager);
+            DipVaeWeights.load(b, changed, "changed");
+            ModelMetadata metaB = ModelDirectory.write(tmp.resolve("b"), b,
+                    new ModelMetadata(2, 1L, metaA.createdAt(), metaA.config(), metaA.calibration(), metaA.training(), null));
+            ModelDirectory.write(dir, a.model, metaA);
+
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicReference<Throwable> writerFailed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 150; i++) {
+                        ModelDirectory.write(dir, i % 2 == 0 ? b : a.model, i % 2 == 0 ? metaB : metaA);
+                    }
+                } catch (Throwable e) {
+                    writerFailed.set(e);
+                } finally {
+                    writing.set(false);
+                }
+            }, "model-writer");
+            writer.start();
+            int reads = 0;
+            java.util.List<String> mixed = new java.util.ArrayList<>();
+            while (writing.get()) {
+                try (NDManager each = manager.newSubManager()) {
+                    ModelDirectory.Loaded seen = ModelDirectory.read(dir, each);
+                    String expected = seen.metadata.version() == 2 ? metaB.sha256() : metaA.sha256();
+                    if (!expected.equals(seen.metadata.sha256())) {
+                        mixed.add("version " + seen.metadata.version() + " with sha256 " + seen.metadata.sha256());
+                    }
+                } catch (ModelFormatException e) {
+                    mixed.add(e.getMessage());
+                }
+                reads++;
+            }
+            writer.join();
+            assertEquals(null, writerFailed.get(), "the writer failed");
+            assertTrue(reads > 10, "the reader ran alongside the writer: " + reads + " reads");
+            assertTrue(mixed.isEmpty(), mixed.size() + " of " + reads + " reads saw a mix or nothing, the first: " + (mixed.isEmpty() ? "" : mixed.get(0)));
+            assertEquals(metaA.sha256(), ModelDirectory.readMetadata(dir).sha256(), "the last model written");
+            try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+                assertEquals(java.util.List.of("b", "model"), left.map(p -> p.getFileName().toString()).sorted().collect(java.util.stream.Collectors.toList()),
+                        "no temporary or old copy left beside the directory");
+            }
+        }
+    }
+
     private String refusal(Path dir) {
         try (NDManager manager = NDManager.newBaseManager()) {
             return assertThrows(ModelFormatException.class, () -> ModelDirectory.read(dir, manager)).getMessage();

@@ -338,6 +338,149 @@ class FineTuningITCase {
         }
     }
 
+    // ---- the fine-tuning side cannot take scoring down (issue 11, point 5) -----------------------------------------
+    // These jobs run without a restart strategy: an exception out of the fine-tuner would fail the job, not hide in a
+    // restart.
+
+    /**
+     * A registry.json that does not parse before the job starts, then a reference set corrupted while it runs: each is
+     * a rejection on model-updates naming the file and a {@code fineTuneFailures} count, never a failed job; scoring
+     * goes on (every frame scored once) and rounds resume once an operator repairs the file.
+     */
+    @Test
+    void aCorruptRegistryFileNeverStopsScoringAndRoundsResumeOnceItIsRepaired(TestInfo info) throws Exception {
+        Topics t = new Topics(info);
+        Path registryJson = registry().resolve("registry.json");
+        Files.createDirectories(registry());
+        Files.writeString(registryJson, "{\"format\": \"latentwatch-registry/1\", \"pinned\": "); // cut short, as a failing disk leaves it
+        JobClient client = start(job(t).build(), withoutRestarts());
+        JobID id = client.getJobID();
+        try {
+            Sender frames = new Sender(t.frames);
+            JsonObject unreadable = sendUntilUpdate(client, frames, t, "a rejection naming registry.json",
+                    u -> !accepted(u) && reason(u).contains("registry.json"));
+            assertTrue(unreadable.get("version").isJsonNull(), unreadable.toString());
+            waitForCount(t.latents, frames.sent.size());
+            waitForCounter(id, "fineTuneFailures", 1, "fineTuneFailures counts the unreadable registry");
+
+            // the operator repairs it: an empty registry has no registry.json
+            Files.delete(registryJson);
+            JsonObject v2 = sendUntilUpdate(client, frames, t, "a round accepted after the repair", u -> accepted(u) && parent(u) == 1);
+            long version = v2.get("version").getAsLong();
+
+            // the gate's reference set corrupted while the job runs: the rounds are refused, naming the file and its sha256
+            Path reference = registry().resolve(ModelRegistry.REFERENCE);
+            byte[] intact = Files.readAllBytes(reference);
+            long failures = countOrZero(id, "fineTuneFailures");
+            corrupt(reference);
+            JsonObject refused = sendUntilUpdate(client, frames, t, "a rejection naming " + ModelRegistry.REFERENCE,
+                    u -> !accepted(u) && reason(u).contains(ModelRegistry.REFERENCE));
+            assertTrue(reason(refused).contains("sha256"), refused.toString());
+            assertEquals(version, parent(refused), "the job's version keeps serving: " + refused);
+            waitForCounter(id, "fineTuneFailures", failures + 1, "fineTuneFailures counts the refused reference set");
+
+            Files.write(reference, intact);
+            sendUntilUpdate(client, frames, t, "a round accepted after the reference set was restored",
+                    u -> accepted(u) && parent(u) == version);
+            waitForCount(t.latents, frames.sent.size());
+            assertEquals(JobStatus.RUNNING, client.getJobStatus().get(), "no failure, no restart");
+            assertEveryFrameOnce(t.latents, frames.sent);
+        } finally {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A round of many steps is running when the job is cancelled: the fine-tuner stops it at its next step and
+     * close() waits for that, so no fine-tuning thread outlives the job.
+     */
+    @Test
+    void aCancelledJobEndsItsRunningRoundWithinABoundedTime(TestInfo info) throws Exception {
+        Topics t = new Topics(info);
+        Set<Thread> before = io.latentwatch.ThreadLeaks.snapshot();
+        JobClient client = start(job(t).set(ScoringJobOptions.TUNING_STEPS, 100_000).build(), withoutRestarts());
+        Sender frames = new Sender(t.frames);
+        frames.send(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (countOrZero(client.getJobID(), "fineTuneRounds") < 1 || fineTunerThreads(before).isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no round started within 120 s");
+            assertAlive(client, "the first round");
+            Thread.sleep(200);
+        }
+        client.cancel().get(30, TimeUnit.SECONDS);
+        long cancelled = System.nanoTime();
+        deadline = cancelled + TimeUnit.SECONDS.toNanos(30);
+        while (!client.getJobStatus().get().isGloballyTerminalState()) {
+            assertTrue(System.nanoTime() < deadline, "job not cancelled within 30 s: " + client.getJobStatus().get());
+            Thread.sleep(100);
+        }
+        assertEquals(JobStatus.CANCELED, client.getJobStatus().get());
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!fineTunerThreads(before).isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the round still runs 15 s after the job was cancelled: " + fineTunerThreads(before));
+            Thread.sleep(100);
+        }
+        System.out.printf("round stopped %.1f s after the cancel%n", (System.nanoTime() - cancelled) / 1e9);
+    }
+
+    private static Configuration withoutRestarts() {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        return conf;
+    }
+
+    /** Live fine-tuner threads that were not alive before. */
+    private static List<String> fineTunerThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream().filter(th -> th.isAlive() && !before.contains(th))
+                .map(Thread::getName).filter(n -> n.startsWith("latentwatch-fine-tuner")).collect(Collectors.toList());
+    }
+
+    /** A counter of the job, or 0 before its operator registered it (the reporter's listing may fail meanwhile). */
+    private static long countOrZero(JobID job, String name) {
+        try {
+            return METRICS.count(job, name);
+        } catch (AssertionError | IllegalStateException e) {
+            return 0;
+        }
+    }
+
+    private static void waitForCounter(JobID job, String name, long atLeast, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (countOrZero(job, name) < atLeast) {
+            assertTrue(System.nanoTime() < deadline, what + ": " + name + " is " + countOrZero(job, name) + ", expected at least " + atLeast);
+            Thread.sleep(200);
+        }
+    }
+
+    /** Starting or running: not failed, failing, restarting or cancelled. */
+    private static void assertAlive(JobClient client, String what) throws Exception {
+        JobStatus status = client.getJobStatus().get();
+        assertTrue(status == JobStatus.INITIALIZING || status == JobStatus.CREATED || status == JobStatus.RUNNING,
+                "the job is " + status + " while waiting for " + what);
+    }
+
+    /** Sends 5 frames every half second until an update passes {@code test}; fails at once if the job stops running. */
+    private static JsonObject sendUntilUpdate(JobClient client, Sender frames, Topics t, String what, Predicate<JsonObject> test)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            assertAlive(client, what);
+            for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), t.updates)) {
+                JsonObject j = Records.json(r);
+                if (test.test(j)) {
+                    return j;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no " + what + " in " + t.updates + " within 120 s");
+            frames.send(5);
+            Thread.sleep(500);
+        }
+    }
+
+    private static String reason(JsonObject update) {
+        return update.get("reason").getAsString();
+    }
+
     /** Decisions about fine-tuned candidates so far (the initial model's adoption is not one). */
     private static long decisions(String updates) {
         return Records.readCommitted(kafka.clientProperties(), updates).stream().map(Records::json).filter(u -> parent(u) > 0).count();

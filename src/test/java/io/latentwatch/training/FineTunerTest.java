@@ -138,6 +138,40 @@ class FineTunerTest {
         }
     }
 
+    /** A cancelled job interrupts its round: the fine-tune stops at its next step instead of running all K. */
+    @Test
+    void anInterruptedFineTuneStopsBeforeItsNextStep() throws Exception {
+        int steps = 20_000;
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.Loaded serving = ModelDirectory.read(TinyModels.servingModel(), manager);
+            FineTuner tuner = tuner().optSteps(steps).build();
+            List<float[]> frames = TinyModels.frames(TinyModels.DRIFTED, 40);
+            java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread round = new Thread(() -> {
+                try (FineTuneResult r = tuner.fineTune(serving.model, frames)) {
+                    outcome.set(r.stepsRun() + " steps run");
+                } catch (RuntimeException e) {
+                    outcome.set(e);
+                }
+            }, "fine-tune-under-test");
+            round.setDaemon(true);
+            round.start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (Arrays.stream(round.getStackTrace()).noneMatch(f -> f.getClassName().equals(DipVaeTrainer.class.getName()))) {
+                assertTrue(System.nanoTime() < deadline && round.isAlive(), "the fine-tune never reached a step: " + outcome.get());
+                Thread.sleep(5);
+            }
+            round.interrupt();
+            round.join(10_000);
+            assertFalse(round.isAlive(), "still fine-tuning 10 s after the interrupt");
+            Object o = outcome.get();
+            assertTrue(o instanceof java.util.concurrent.CancellationException, "outcome: " + o);
+            String m = ((Exception) o).getMessage();
+            assertTrue(m.matches("fine-tune interrupted after \\d+ of " + steps + " steps"), m);
+            assertSameState(state(ModelDirectory.read(TinyModels.servingModel(), manager)), state(serving));
+        }
+    }
+
     @Test
     void badOptionsAndFramesAreRefusedWithTheirName() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuner.builder().optBatchSize(1).build());

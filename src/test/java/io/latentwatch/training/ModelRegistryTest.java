@@ -77,6 +77,23 @@ class ModelRegistryTest {
         return u.version();
     }
 
+    /** Issue 11, point 9: a registered version, registry.json and the reference set are forced to the device before they count. */
+    @Test
+    void everyWriteIsForcedToTheDeviceBeforeItsRename() throws Exception {
+        ModelRegistry registry = open(10);
+        long before = io.latentwatch.model.AtomicFiles.syncs();
+        registerNext(registry);
+        // weights, model.json, the version directory, the registry directory after the rename, registry.json and its directory
+        assertTrue(io.latentwatch.model.AtomicFiles.syncs() - before >= 6, "forced: " + (io.latentwatch.model.AtomicFiles.syncs() - before));
+        before = io.latentwatch.model.AtomicFiles.syncs();
+        registry.pin(1);
+        assertTrue(io.latentwatch.model.AtomicFiles.syncs() - before >= 2, "registry.json and its directory");
+        before = io.latentwatch.model.AtomicFiles.syncs();
+        registry.writeReferenceFrames(List.of(new float[1024], new float[1024]));
+        assertTrue(io.latentwatch.model.AtomicFiles.syncs() - before >= 4, "reference.safetensors, registry.json and their directory");
+        assertFalse(directoryNames().stream().anyMatch(n -> n.startsWith(".tmp") || n.endsWith(".tmp")), "no temporary left: " + directoryNames());
+    }
+
     private List<String> directoryNames() throws Exception {
         try (Stream<Path> s = Files.list(registryDir)) {
             return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
