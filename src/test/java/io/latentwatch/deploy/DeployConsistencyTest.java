@@ -205,6 +205,32 @@ class DeployConsistencyTest {
         }
     }
 
+    /**
+     * compose is for one machine: its Kafka takes no login and Flink's REST API runs any jar, so every published
+     * port binds the host's loopback, never all interfaces (Docker's default for "HOST:CONTAINER").
+     */
+    @Test
+    void composePublishesPortsOnLoopbackOnly() {
+        List<String> open = new ArrayList<>();
+        int published = 0;
+        for (Map.Entry<String, Object> e : DeployFiles.map(compose(), "services").entrySet()) {
+            Object ports = DeployFiles.at(e.getValue(), "ports");
+            if (ports == null) {
+                continue;
+            }
+            for (Object p : (List<?>) ports) {
+                published++;
+                // short syntax [IP:][HOST:]CONTAINER[/PROTOCOL]; long syntax {target, published, host_ip, ...}
+                String ip = p instanceof Map ? String.valueOf(((Map<?, ?>) p).get("host_ip")) : p.toString().split(":").length == 3 ? p.toString().split(":")[0] : "";
+                if (!ip.equals("127.0.0.1")) {
+                    open.add(e.getKey() + ": " + p);
+                }
+            }
+        }
+        assertTrue(published >= 3, "expected Kafka's, Flink's and Prometheus's ports, found " + published);
+        assertEquals(List.of(), open, "ports published on every interface of the host");
+    }
+
     @Test
     void composeBuildsAndMountsFilesThatExist() {
         Map<String, Object> services = DeployFiles.map(compose(), "services");
