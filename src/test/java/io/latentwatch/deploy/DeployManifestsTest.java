@@ -23,7 +23,7 @@ class DeployManifestsTest {
     @Test
     void everyKubernetesManifestIsValid() {
         List<Path> files = DeployFiles.kubernetesManifests();
-        assertTrue(files.size() >= 5, "expected the manifests of deploy/k8s, found " + files);
+        assertTrue(files.size() >= 6, "expected the manifests of deploy/k8s, found " + files);
         List<String> errors = new ArrayList<>();
         int resources = 0;
         for (Path f : files) {
@@ -50,6 +50,15 @@ class DeployManifestsTest {
             kafka-topics.yaml              | '  replicas: 3'                       | '  replica: 3'                        | replica
             kafka-topics.yaml              | '  labels:'                           | '  label:'                            | label
             kafka-topics.yaml              | 'spec:'                               | 'spek:'                               | spek
+            kafka-users.yaml               | 'operations: [Read, Describe, DescribeConfigs]' | 'operatons: [Read, Describe, DescribeConfigs]' | operatons
+            kafka-users.yaml               | '[Read, Describe, DescribeConfigs]'   | '[Read, Describe, DescribeConfig]'    | operations
+            kafka-users.yaml               | 'type: topic'                         | 'type: topics'                        | resource.type
+            kafka-users.yaml               | 'type: transactionalId'               | 'type: transactionalID'               | resource.type
+            kafka-users.yaml               | 'patternType: prefix'                 | 'patternType: prefixed'               | patternType
+            kafka-users.yaml               | 'type: scram-sha-512'                 | 'type: scram-sha-256'                 | authentication.type
+            kafka-users.yaml               | 'type: simple'                        | 'type: acl'                           | authorization.type
+            kafka-users.yaml               | '  authorization:'                    | '  authorisation:'                    | authorisation
+            kafka-users.yaml               | '        operations: [Read, Describe, DescribeConfigs]' | ''                   | operations
             models-pvc.yaml                | 'accessModes:'                        | 'accessMode:'                         | accessMode
             models-pvc.yaml                | 'storage: 5Gi'                        | 'storage: [5Gi]'                      | storage
             monitoring/pod-monitor.yaml    | 'podMetricsEndpoints:'                | 'podMetricEndpoints:'                 | podMetricEndpoints
