@@ -54,13 +54,8 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -332,12 +327,12 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
         }
 
         void start() {
-            thread = new Thread(() -> consume(client, "latents", stop, r -> {
+            thread = new Thread(() -> BenchmarkPipelineCommand.read(client, "latents", Long.MAX_VALUE, null, (r, at) -> {
                 JsonObject j = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
                 scored.merge(j.get("frame_id").getAsString(), 1L, Long::sum);
-                arrivals.add(new long[] {System.currentTimeMillis(), j.get("captured_at").getAsLong()});
+                arrivals.add(new long[] {at, j.get("captured_at").getAsLong()});
                 lastVersion.set(j.get("model_version").getAsLong());
-            }), "latentwatch-faults-latents");
+            }, stop), "latentwatch-faults-latents");
             thread.start();
         }
 
@@ -367,35 +362,15 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
         }
     }
 
-    private interface RecordSink {
-        void accept(ConsumerRecord<byte[], byte[]> r);
-    }
-
-    /** Reads a topic (read_committed) from its start until {@code stop}, or until it has been idle for 3 s if stop is null. */
-    private static void consume(KafkaClientConfig client, String topic, AtomicBoolean stop, RecordSink sink) {
-        Map<String, Object> p = client.toMap();
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> tps = new ArrayList<>();
-            consumer.partitionsFor(topic, Duration.ofSeconds(60)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            long idleSince = System.nanoTime();
-            while (stop == null ? System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(3) : !stop.get()) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    sink.accept(r);
-                    idleSince = System.nanoTime();
-                }
-            }
-        }
+    /** Every record a topic holds now (read_committed): what it gets within a few seconds. */
+    private static void readAll(KafkaClientConfig client, String topic, BenchmarkPipelineCommand.RecordSink sink) {
+        BenchmarkPipelineCommand.read(client, topic, Long.MAX_VALUE, Duration.ofSeconds(5), sink, new AtomicBoolean());
     }
 
     /** Dead letters by reason (the error header up to its first colon). */
     private static Map<String, Integer> deadLetters(KafkaClientConfig client) {
         Map<String, Integer> byReason = new TreeMap<>();
-        consume(client, "frames-dlq", null, r -> {
+        readAll(client, "frames-dlq", (r, at) -> {
             Header error = r.headers().lastHeader("error");
             String reason = error == null ? "(no reason)" : new String(error.value(), StandardCharsets.UTF_8);
             int colon = reason.indexOf(':');
@@ -408,7 +383,7 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
 
     private static List<JsonObject> updates(KafkaClientConfig client) {
         List<JsonObject> all = new ArrayList<>();
-        consume(client, "model-updates", null, r -> {
+        readAll(client, "model-updates", (r, at) -> {
             try {
                 JsonElement e = JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8));
                 if (e.isJsonObject() && e.getAsJsonObject().has("reason") && e.getAsJsonObject().has("accepted")) {

@@ -329,7 +329,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         job.start(env).getJobExecutionResult().get(30, TimeUnit.MINUTES);
     }
 
-    private interface RecordSink {
+    interface RecordSink {
         void accept(ConsumerRecord<byte[], byte[]> record, long receivedAt);
     }
 
@@ -338,7 +338,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
     }
 
     /** Reads a topic (read_committed) from its start until {@code expected} records, the timeout, or stop. */
-    private static void read(KafkaClientConfig client, String topic, long expected, Duration timeout, RecordSink sink, AtomicBoolean stop) {
+    static void read(KafkaClientConfig client, String topic, long expected, Duration timeout, RecordSink sink, AtomicBoolean stop) {
         Map<String, Object> p = client.toMap();
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -141,17 +141,8 @@ class BrokerFaultsITCase {
 
     /** Exactly-once with the job's defaults (no transactional-id prefix set), bounded at the frames' current end. */
     private ScoringJob.Builder job(String p) {
-        return ScoringJob.builder()
-                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
+        return TestJobs.onTopics(kafka, p)
                 .optStoppingOffsets(OffsetsInitializer.latest())
-                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
-                .set(ScoringJobOptions.DEVICE, "cpu")
-                .set(ScoringJobOptions.FRAMES_TOPIC, p + "frames")
-                .set(ScoringJobOptions.LATENTS_TOPIC, p + "latents")
-                .set(ScoringJobOptions.ALERTS_TOPIC, p + "alerts")
-                .set(ScoringJobOptions.DLQ_TOPIC, p + "dlq")
-                .set(ScoringJobOptions.GROUP_ID, p + "group")
-                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
                 .set(ScoringJobOptions.SCORING_PARALLELISM, 1)
                 .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
                 .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(10))

@@ -176,17 +176,7 @@ class ModelUpdatesITCase {
 
     /** Fine-tuning on, but no round within the test (the refusals are the scorers', not the gate's). */
     private static ScoringJob.Builder job(String p, Path registry) {
-        return ScoringJob.builder()
-                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
-                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
-                .set(ScoringJobOptions.DEVICE, "cpu")
-                .set(ScoringJobOptions.FRAMES_TOPIC, p + "frames")
-                .set(ScoringJobOptions.LATENTS_TOPIC, p + "latents")
-                .set(ScoringJobOptions.ALERTS_TOPIC, p + "alerts")
-                .set(ScoringJobOptions.DLQ_TOPIC, p + "dlq")
-                .set(ScoringJobOptions.MODEL_UPDATES_TOPIC, p + "updates")
-                .set(ScoringJobOptions.GROUP_ID, p + "group")
-                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
+        return TestJobs.onTopics(kafka, p)
                 .set(ScoringJobOptions.SCORING_PARALLELISM, 2)
                 .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
                 .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(5))

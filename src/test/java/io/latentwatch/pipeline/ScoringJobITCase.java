@@ -277,18 +277,9 @@ class ScoringJobITCase {
 
     /** A job on this test's topics, the test model, exactly-once, bounded at the frames' current end. */
     private static ScoringJob.Builder job(String prefix, TestInfo info) {
-        return ScoringJob.builder()
-                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
+        return TestJobs.onTopics(kafka, prefix)
                 .optStoppingOffsets(OffsetsInitializer.latest())
-                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
-                .set(ScoringJobOptions.DEVICE, "cpu")
-                .set(ScoringJobOptions.FRAMES_TOPIC, prefix + "frames")
-                .set(ScoringJobOptions.LATENTS_TOPIC, prefix + "latents")
-                .set(ScoringJobOptions.ALERTS_TOPIC, prefix + "alerts")
-                .set(ScoringJobOptions.DLQ_TOPIC, prefix + "dlq")
-                .set(ScoringJobOptions.GROUP_ID, prefix + "group")
                 .set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, prefix + "tx")
-                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
                 .set(ScoringJobOptions.SCORING_PARALLELISM, 2)
                 .set(ScoringJobOptions.MAX_BATCH_SIZE, 16)
                 .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(10))
