@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>State (operator state, parallelism 1): the reservoir's snapshot and the version the job serves, so a restarted
  * job samples on from where it was and announces the newest accepted version, never the initial model.
  *
- * <p>Metrics (group {@code latentwatch}): {@code fineTuneRounds}, {@code modelsAccepted}, {@code modelsRejected}.
+ * <p>Metrics (group {@code latentwatch}): {@code fineTuneRounds}, {@code modelsAccepted}, {@code modelsRejected}, and
+ * the gauge {@code reservoirFrames} (training and held-out frames the reservoir holds).
  */
 public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[], String> implements CheckpointedFunction {
 
@@ -122,6 +123,7 @@ public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[
         roundsRun = metrics.counter("fineTuneRounds");
         accepted = metrics.counter("modelsAccepted");
         rejected = metrics.counter("modelsRejected");
+        metrics.gauge("reservoirFrames", (org.apache.flink.metrics.Gauge<Integer>) () -> reservoir.trainingSize() + reservoir.heldOutSize());
         toEmit = new ArrayList<>();
         registry = settings.registry();
         if (registry.versions().isEmpty()) {
