@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /** Checks that what a test started has stopped its threads: every live thread now was alive before, or ends soon. */
@@ -25,11 +26,19 @@ public final class ThreadLeaks {
 
     /** Fails, naming them, if threads started since {@code before} are still alive after {@code grace}. */
     public static void assertNoNewThreads(Set<Thread> before, Duration grace) throws InterruptedException {
+        assertNoNewThreads(before, grace, t -> true);
+    }
+
+    /**
+     * Fails, naming them, if threads started since {@code before} that {@code which} selects are still alive after
+     * {@code grace}: for tests beside a cluster whose own threads outlive them (a MiniClusterExtension's).
+     */
+    public static void assertNoNewThreads(Set<Thread> before, Duration grace, Predicate<Thread> which) throws InterruptedException {
         long deadline = System.nanoTime() + grace.toNanos();
         Set<Thread> leaked;
         do {
             leaked = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.isAlive() && !before.contains(t))
+                    .filter(t -> t.isAlive() && !before.contains(t) && which.test(t))
                     .filter(t -> PROCESS_WIDE.stream().noneMatch(t.getName()::startsWith))
                     .collect(Collectors.toSet());
             if (leaked.isEmpty()) {

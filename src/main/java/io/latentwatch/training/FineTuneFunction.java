@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * job samples on from where it was and announces the newest accepted version, never the initial model.
  *
  * <p>Metrics (group {@code latentwatch}): {@code fineTuneRounds}, {@code modelsAccepted}, {@code modelsRejected},
- * {@code fineTuneFailures}.
+ * {@code fineTuneFailures}, and the gauge {@code reservoirFrames} (training and held-out frames the reservoir holds).
  */
 public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[], String> implements CheckpointedFunction {
 
@@ -163,6 +163,7 @@ public final class FineTuneFunction extends KeyedProcessFunction<Integer, float[
         accepted = metrics.counter("modelsAccepted");
         rejected = metrics.counter("modelsRejected");
         failures = metrics.counter("fineTuneFailures");
+        metrics.gauge("reservoirFrames", (org.apache.flink.metrics.Gauge<Integer>) () -> reservoir.trainingSize() + reservoir.heldOutSize());
         toEmit = new ArrayList<>();
         referenceCandidates = new ArrayList<>();
         referenceReady = false;

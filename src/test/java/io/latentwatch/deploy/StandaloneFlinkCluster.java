@@ -150,6 +150,54 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         return get("/jobs/" + jobId);
     }
 
+    /**
+     * Stops the job with a canonical savepoint in {@code directory} through the REST API ({@code POST
+     * /jobs/:id/stop}, what {@code flink stop --savepointPath} sends), without draining, and returns the savepoint's
+     * location once the operation has completed.
+     */
+    String stopWithSavepoint(String jobId, String directory, Duration timeout) throws Exception {
+        JsonObject body = new JsonObject();
+        body.addProperty("targetDirectory", directory);
+        body.addProperty("drain", false);
+        body.addProperty("formatType", "CANONICAL");
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(rest("/jobs/" + jobId + "/stop")))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202 && r.statusCode() != 200) {
+            throw new AssertionError("POST /jobs/" + jobId + "/stop: HTTP " + r.statusCode() + " " + r.body());
+        }
+        String trigger = JsonParser.parseString(r.body()).getAsJsonObject().get("request-id").getAsString();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonObject status = get("/jobs/" + jobId + "/savepoints/" + trigger);
+            if ("COMPLETED".equals(status.getAsJsonObject("status").get("id").getAsString())) {
+                JsonObject operation = status.getAsJsonObject("operation");
+                if (operation.has("failure-cause")) {
+                    throw new AssertionError("stop with a savepoint failed: " + operation.get("failure-cause") + "\njobmanager log:\n"
+                            + tail("jobmanager"));
+                }
+                return operation.get("location").getAsString();
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("no savepoint of " + jobId + " within " + timeout + "; jobmanager log:\n" + tail("jobmanager"));
+    }
+
+    /** The job's vertices (name, parallelism, id, ...) as the REST API lists them. */
+    List<JsonObject> vertices(String jobId) throws Exception {
+        List<JsonObject> out = new ArrayList<>();
+        job(jobId).getAsJsonArray("vertices").forEach(v -> out.add(v.getAsJsonObject()));
+        return out;
+    }
+
+    /** The TaskManagers (by resource id) that run subtasks of one vertex of the job. */
+    Set<String> taskManagersOf(String jobId, String vertexId) throws Exception {
+        Set<String> ids = new java.util.TreeSet<>();
+        get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers").getAsJsonArray("taskmanagers")
+                .forEach(t -> ids.add(t.getAsJsonObject().get("taskmanager-id").getAsString()));
+        return ids;
+    }
+
     void cancel(String jobId) throws Exception {
         http.send(HttpRequest.newBuilder(URI.create(rest("/jobs/" + jobId + "?mode=cancel"))).method("PATCH", HttpRequest.BodyPublishers.noBody())
                 .build(), HttpResponse.BodyHandlers.ofString());

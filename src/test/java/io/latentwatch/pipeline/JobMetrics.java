@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
@@ -22,13 +23,26 @@ public final class JobMetrics {
 
     /** A MiniCluster of one TaskManager with two slots that reports its jobs' metrics here. */
     public MiniClusterExtension miniCluster() {
+        return miniCluster(new Configuration());
+    }
+
+    /** The same MiniCluster with these settings of its own (e.g. the TaskManager's network buffers). */
+    public MiniClusterExtension miniCluster(Configuration settings) {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1)
-                .setNumberSlotsPerTaskManager(2).setConfiguration(reporter.addToConfiguration(new Configuration())).build());
+                .setNumberSlotsPerTaskManager(2).setConfiguration(reporter.addToConfiguration(new Configuration(settings))).build());
     }
 
     /** The sum of the job's counters {@code latentwatch.<name>} over every operator and subtask. */
     public long count(JobID job, String name) {
         return find(job, name).values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+    }
+
+    /**
+     * The sum of the job's gauges {@code latentwatch.<name>} over every operator and subtask: their last values once
+     * the job has ended.
+     */
+    public long gauge(JobID job, String name) {
+        return find(job, name).values().stream().mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).sum();
     }
 
     /** The job's histograms {@code latentwatch.<name>}, one per subtask. */
