@@ -324,18 +324,9 @@ class RescaleITCase {
      * {@code paced}, a step that takes {@link #PACE} per frame.
      */
     private static ScoringJob.Builder job(String p, String out, Path registry, boolean paced) {
-        ScoringJob.Builder b = ScoringJob.builder()
-                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
-                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
-                .set(ScoringJobOptions.DEVICE, "cpu")
-                .set(ScoringJobOptions.FRAMES_TOPIC, p + "frames")
-                .set(ScoringJobOptions.LATENTS_TOPIC, p + out + "latents")
-                .set(ScoringJobOptions.ALERTS_TOPIC, p + out + "alerts")
-                .set(ScoringJobOptions.DLQ_TOPIC, p + out + "dlq")
-                .set(ScoringJobOptions.MODEL_UPDATES_TOPIC, p + out + "updates")
-                .set(ScoringJobOptions.GROUP_ID, p + out + "group")
+        ScoringJob.Builder b = TestJobs.onTopics(kafka, p + out)
+                .set(ScoringJobOptions.FRAMES_TOPIC, p + "frames") // the reference run reads the same frames
                 .set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, p + out + "tx")
-                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
                 .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
                 .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(5))
                 .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
