@@ -21,7 +21,8 @@ import org.apache.flink.util.OutputTag;
  * that refused it. A record is refused when
  *
  * <ul>
- *   <li>it has no key (the key is the source id) or a captured-at header that is not epoch milliseconds (validate);
+ *   <li>it has no key (the key is the source id), a key or frame-id header longer than {@value #MAX_ID_BYTES} bytes, or a
+ *       captured-at header that is not epoch milliseconds (validate);
  *   <li>its value is larger than the byte limit (validate, before decoding);
  *   <li>its value is empty, not an image, an image in another format than PNG, JPEG and BMP, or truncated (decode);
  *   <li>its image is wider or taller than the side limit, or has more pixels than the pixel limit, read from the
@@ -44,6 +45,8 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
 
     public static final String FRAME_ID_HEADER = "frame-id";
     public static final String CAPTURED_AT_HEADER = "captured-at";
+    /** The longest source id (key) and frame id (header) taken, in bytes. */
+    public static final int MAX_ID_BYTES = 256;
 
     private final int channels;
     private final int imageSize;
@@ -112,9 +115,16 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
         if (raw.key == null || raw.key.length == 0) {
             throw new Refused(DeadLetter.STAGE_VALIDATE, "no key: the key must be the source id");
         }
+        // both travel in every latents and alert record: unbounded, one record could outgrow what the sinks may write
+        if (raw.key.length > MAX_ID_BYTES) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "key too long: " + raw.key.length + " bytes, a source id has at most " + MAX_ID_BYTES);
+        }
         String source = raw.keyString();
         long capturedAt = capturedAt(raw);
         byte[] frameIdHeader = raw.header(FRAME_ID_HEADER);
+        if (frameIdHeader != null && frameIdHeader.length > MAX_ID_BYTES) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame-id header too long: " + frameIdHeader.length + " bytes, at most " + MAX_ID_BYTES);
+        }
         String frameId = frameIdHeader == null || frameIdHeader.length == 0 ? raw.position() : new String(frameIdHeader, StandardCharsets.UTF_8);
         byte[] value = raw.value;
         if (value != null && value.length > maxBytes) {

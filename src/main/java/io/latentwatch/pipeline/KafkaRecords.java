@@ -48,6 +48,10 @@ public final class KafkaRecords {
     public static final String ORIGINAL_SIZE_HEADER = "original-size";
     /** Header of a cut dead letter: lower-case hex sha256 of the whole value. */
     public static final String ORIGINAL_SHA256_HEADER = "original-sha256";
+    /** Header of a cut dead letter whose original headers alone were over the budget: how many were dropped. */
+    public static final String HEADERS_DROPPED_HEADER = "original-headers-dropped";
+    /** Header of a cut dead letter whose key alone was over the budget: the key's size before the cut. */
+    public static final String KEY_TRUNCATED_HEADER = "original-key-size";
 
     private KafkaRecords() {}
 
@@ -158,28 +162,44 @@ public final class KafkaRecords {
         @Override
         public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
             RawFrame f = d.frame;
-            List<Header> headers = new ArrayList<>();
+            List<Header> original = new ArrayList<>();
             if (f.headerKeys != null) {
                 for (int i = 0; i < f.headerKeys.length; i++) {
-                    headers.add(new RecordHeader(f.headerKeys[i], f.headerValues[i]));
+                    original.add(new RecordHeader(f.headerKeys[i], f.headerValues[i]));
                 }
             }
-            headers.add(new RecordHeader(ERROR_HEADER, utf8(d.error)));
-            headers.add(new RecordHeader(ERROR_STAGE_HEADER, utf8(d.stage)));
-            byte[] value = f.value;
-            if (size(f.key, value, headers) > budget) {
-                headers.add(new RecordHeader(TRUNCATED_HEADER, utf8("true")));
-                headers.add(new RecordHeader(ORIGINAL_SIZE_HEADER, utf8(String.valueOf(value.length))));
-                headers.add(new RecordHeader(ORIGINAL_SHA256_HEADER, utf8(ModelDirectory.sha256(value))));
-                int room = budget - size(f.key, new byte[0], headers);
-                // the estimate grows by a few bytes with the value's length varint: shrink until it fits
-                int keep = Math.max(0, Math.min(value.length, room));
-                while (keep > 0 && size(f.key, Arrays.copyOf(value, keep), headers) > budget) {
-                    keep = Math.max(0, keep - 8);
-                }
-                value = Arrays.copyOf(value, keep);
+            List<Header> reason = List.of(new RecordHeader(ERROR_HEADER, utf8(d.error)), new RecordHeader(ERROR_STAGE_HEADER, utf8(d.stage)));
+            List<Header> headers = concat(original, reason);
+            byte[] key = f.key;
+            byte[] value = f.value == null ? new byte[0] : f.value;
+            if (size(key, value, headers) <= budget) {
+                return new ProducerRecord<>(topic, null, null, key, f.value, headers);
             }
-            return new ProducerRecord<>(topic, null, null, f.key, value, headers);
+            List<Header> cut = List.of(new RecordHeader(TRUNCATED_HEADER, utf8("true")),
+                    new RecordHeader(ORIGINAL_SIZE_HEADER, utf8(String.valueOf(value.length))),
+                    new RecordHeader(ORIGINAL_SHA256_HEADER, utf8(ModelDirectory.sha256(value))));
+            headers = concat(headers, cut);
+            // a key and headers that fill the budget alone (a foreign client's): they go too, the reason stays
+            if (size(key, new byte[0], headers) > budget) {
+                headers = concat(reason, concat(cut, List.of(new RecordHeader(HEADERS_DROPPED_HEADER, utf8(String.valueOf(original.size()))))));
+            }
+            if (size(key, new byte[0], headers) > budget && key != null) {
+                headers = concat(headers, List.of(new RecordHeader(KEY_TRUNCATED_HEADER, utf8(String.valueOf(key.length)))));
+                key = Arrays.copyOf(key, Math.max(0, Math.min(key.length, budget - size(new byte[0], new byte[0], headers) - 16)));
+            }
+            int room = budget - size(key, new byte[0], headers);
+            // the estimate grows by a few bytes with the value's length varint: shrink until it fits
+            int keep = Math.max(0, Math.min(value.length, room));
+            while (keep > 0 && size(key, Arrays.copyOf(value, keep), headers) > budget) {
+                keep = Math.max(0, keep - 8);
+            }
+            return new ProducerRecord<>(topic, null, null, key, Arrays.copyOf(value, keep), headers);
+        }
+
+        private static List<Header> concat(List<Header> a, List<Header> b) {
+            List<Header> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
         }
 
         private int size(byte[] key, byte[] value, List<Header> headers) {

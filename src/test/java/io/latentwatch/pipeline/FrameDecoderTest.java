@@ -108,6 +108,11 @@ class FrameDecoderTest {
         r = refused(d, raw("c", rgb.frame(0).encodePng()));
         assertEquals("validate", r.stage);
         assertEquals("wrong channel count: the image has 3 colour channels, the model takes 1 (latentwatch.frames.channel-policy=exact)", r.getMessage());
+        r = refused(d, raw("c".repeat(257), png));
+        assertEquals("key too long: 257 bytes, a source id has at most 256", r.getMessage());
+        r = refused(d, raw("c", png, "frame-id", "f".repeat(300)));
+        assertEquals("frame-id header too long: 300 bytes, at most 256", r.getMessage());
+        assertEquals(DeadLetter.STAGE_VALIDATE, r.stage);
         r = refused(d, raw("c", png, "captured-at", "noon"));
         assertEquals("validate", r.stage);
         assertEquals("captured-at header is not epoch milliseconds: 'noon'", r.getMessage());
