@@ -8,10 +8,7 @@ import io.latentwatch.TestModels;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.Records;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,18 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 class ClusterFailoverITCase {
 
-    private static final Path TARGET = DeployFiles.root().resolve("target");
+    private static final Path TARGET = ClusterRuns.TARGET;
 
     @TempDir Path tmp;
 
     @Test
     void aKilledTaskManagerIsReplacedAndTheOutputsStayExactlyOnce() throws Exception {
         Path model = TestModels.detector();
-        Path clusterJar;
-        try (Stream<Path> files = Files.list(TARGET)) {
-            clusterJar = files.filter(p -> p.getFileName().toString().matches("latentwatch-.*-cluster\\.jar")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no cluster jar in " + TARGET + " (mvn package builds it)"));
-        }
+        Path clusterJar = ClusterRuns.clusterJar();
         int total = 900;
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().partitions(2).start();
                 StandaloneFlinkCluster flink = new StandaloneFlinkCluster(tmp, TARGET.resolve("flink-lib/cpu"), Map.of(
@@ -66,19 +58,20 @@ class ClusterFailoverITCase {
             SyntheticCamera camera = TestModels.camera().anomalyRate(0.05)
                     .optAnomalyKinds(TestModels.DETECTABLE.toArray(AnomalyKind[]::new)).build();
             AtomicInteger sent = new AtomicInteger();
-            Thread producer = new Thread(() -> produce(kafka, camera, total, 40, sent), "frames-producer");
+            List<String> sources = List.of("cam-0", "cam-1", "cam-2", "cam-3");
+            Thread producer = new Thread(() -> ClusterRuns.produce(kafka, camera, sources, 30_000, total, 40, sent), "frames-producer");
             producer.start();
 
             // mid-stream: once some frames are scored and committed, the TaskManager dies
-            waitUntil(() -> count(kafka, "latents") >= 150, Duration.ofSeconds(120), "150 committed latents records before the kill",
-                    flink, first);
+            ClusterRuns.waitUntil(() -> count(kafka, "latents") >= 150, Duration.ofSeconds(120), "150 committed latents records before the kill",
+                    flink, first, "jobmanager");
             int sentAtKill = sent.get();
             flink.kill(first);
             String second = flink.startTaskManager();
             producer.join(120_000);
             assertEquals(total, sent.get(), "frames sent");
-            waitUntil(() -> count(kafka, "latents") >= total, Duration.ofSeconds(180), total + " latents records after the restart",
-                    flink, second);
+            ClusterRuns.waitUntil(() -> count(kafka, "latents") >= total, Duration.ofSeconds(180), total + " latents records after the restart",
+                    flink, second, "jobmanager");
             Thread.sleep(3000); // anything written twice would be committed by now
 
             Map<String, Integer> perFrame = new TreeMap<>();
@@ -97,49 +90,12 @@ class ClusterFailoverITCase {
                     perFrame.size(), alerts.size(), readAll(kafka, "frames-dlq").size(), status);
 
             assertEquals(total, perFrame.size(), "every frame scored");
-            assertEquals(Map.of(), filterNot1(perFrame), "frames with more than one latents record");
-            assertEquals(Map.of(), filterNot1(alerts), "frames with more than one alert");
+            assertEquals(Map.of(), ClusterRuns.notOnce(perFrame), "frames with more than one latents record");
+            assertEquals(Map.of(), ClusterRuns.notOnce(alerts), "frames with more than one alert");
             assertTrue(alerts.size() > 0, "the injected anomalies raise alerts");
             assertEquals("RUNNING", status);
             assertTrue(flink.log(second).contains("scores with model"), "the new TaskManager loaded DJL and the model:\n" + flink.tail(second));
             flink.cancel(jobId);
-        }
-    }
-
-    private static Map<String, Integer> filterNot1(Map<String, Integer> counts) {
-        Map<String, Integer> out = new TreeMap<>();
-        counts.forEach((k, v) -> {
-            if (v != 1) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
-    /** {@code total} PNG frames of 4 sources, {@code perSecond} a second, ids cam-s-i, through the project's producer. */
-    private static void produce(EmbeddedKafka kafka, SyntheticCamera camera, int total, int perSecond, AtomicInteger sent) {
-        try {
-            FrameProducer.send(KafkaClientConfig.of(kafka.clientProperties()), "frames", i -> {
-                String source = "cam-" + (i % 4);
-                return new FrameProducer.Item(source, source + "-" + i, camera.frame(30_000 + i).encodePng(), "", false);
-            }, perSecond, total, null, () -> false, f -> sent.incrementAndGet());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitUntil(Check check, Duration timeout, String what, StandaloneFlinkCluster flink, String taskManager) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + timeout + "; " + taskManager + " log:\n" + flink.tail(taskManager)
-                        + "\njobmanager log:\n" + flink.tail("jobmanager"));
-            }
-            Thread.sleep(500);
         }
     }
 

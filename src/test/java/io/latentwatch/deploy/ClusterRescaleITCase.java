@@ -8,10 +8,7 @@ import io.latentwatch.TestModels;
 import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.SyntheticCamera;
 import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.Records;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 class ClusterRescaleITCase {
 
-    private static final Path TARGET = DeployFiles.root().resolve("target");
+    private static final Path TARGET = ClusterRuns.TARGET;
     /** Two sources on each partition of the 2-partition frames topic (Kafka's partitioner on the keys). */
+    /** The processes whose logs a failed wait shows. */
+    private static final String[] LOGS = {"jobmanager", "taskmanager-1", "taskmanager-2"};
     private static final List<String> SOURCES = List.of("cam-0", "cam-1", "cam-4", "cam-7");
 
     @TempDir Path tmp;
@@ -45,11 +44,7 @@ class ClusterRescaleITCase {
     @Test
     void stoppedWithASavepointAndResubmittedAtParallelismTwoTheOutputsStayExactlyOnce() throws Exception {
         Path model = TestModels.detector();
-        Path clusterJar;
-        try (Stream<Path> files = Files.list(TARGET)) {
-            clusterJar = files.filter(p -> p.getFileName().toString().matches("latentwatch-.*-cluster\\.jar")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no cluster jar in " + TARGET + " (mvn package builds it)"));
-        }
+        Path clusterJar = ClusterRuns.clusterJar();
         int total = 600;
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().partitions(2).start();
                 StandaloneFlinkCluster flink = new StandaloneFlinkCluster(tmp, TARGET.resolve("flink-lib/cpu"), Map.of(
@@ -67,19 +62,23 @@ class ClusterRescaleITCase {
             SyntheticCamera camera = TestModels.camera().anomalyRate(0.05)
                     .optAnomalyKinds(TestModels.DETECTABLE.toArray(AnomalyKind[]::new)).build();
             AtomicInteger sent = new AtomicInteger();
-            Thread producer = new Thread(() -> produce(kafka, camera, total, 20, sent), "frames-producer");
+            Thread producer = new Thread(() -> ClusterRuns.produce(kafka, camera, SOURCES, 50_000, total, 20, sent), "frames-producer");
             producer.start();
 
             // mid-stream: once some frames are committed, the job stops with a savepoint and comes back at parallelism 2
-            waitUntil(() -> count(kafka, "latents") >= 100, Duration.ofSeconds(120), "100 committed latents records before the stop", flink);
+            ClusterRuns.waitUntil(() -> count(kafka, "latents") >= 100, Duration.ofSeconds(120), "100 committed latents records before the stop",
+                    flink, LOGS);
             String savepoint = flink.stopWithSavepoint(job1, tmp.resolve("savepoints").toUri().toString(), Duration.ofSeconds(120));
             int sentAtStop = sent.get();
             int committedAtStop = count(kafka, "latents");
-            waitUntil(() -> "FINISHED".equals(flink.job(job1).get("state").getAsString()), Duration.ofSeconds(60), "the first job finished", flink);
+            ClusterRuns.waitUntil(() -> "FINISHED".equals(flink.job(job1).get("state").getAsString()), Duration.ofSeconds(60),
+                    "the first job finished",
+                    flink, LOGS);
             String job2 = flink.submit(concat(List.of("-s", savepoint), concat(jobArgs, "--parallelism", "2")));
             producer.join(120_000);
             assertEquals(total, sent.get(), "frames sent");
-            waitUntil(() -> count(kafka, "latents") >= total, Duration.ofSeconds(180), total + " latents records after the resubmission", flink);
+            ClusterRuns.waitUntil(() -> count(kafka, "latents") >= total, Duration.ofSeconds(180), total + " latents records after the resubmission",
+                    flink, LOGS);
             Thread.sleep(3000); // anything written twice would be committed by now
 
             Map<String, Integer> perFrame = new TreeMap<>();
@@ -102,8 +101,8 @@ class ClusterRescaleITCase {
 
             assertTrue(committedAtStop < total, "stopped mid-stream: " + committedAtStop + " of " + total + " committed");
             assertEquals(total, perFrame.size(), "every frame scored");
-            assertEquals(Map.of(), notOnce(perFrame), "frames with more than one latents record");
-            assertEquals(Map.of(), notOnce(alerts), "frames with more than one alert");
+            assertEquals(Map.of(), ClusterRuns.notOnce(perFrame), "frames with more than one latents record");
+            assertEquals(Map.of(), ClusterRuns.notOnce(alerts), "frames with more than one alert");
             assertTrue(alerts.size() > 0, "the injected anomalies raise alerts");
             assertEquals(2, scorer.get("parallelism").getAsInt(), "the scorers' parallelism after the resubmission");
             assertEquals(Set.of(first, second), scorerTaskManagers, "the second job's scorers run on both TaskManagers");
@@ -121,43 +120,6 @@ class ClusterRescaleITCase {
 
     private static List<String> concat(List<String> a, List<String> b) {
         return Stream.concat(a.stream(), b.stream()).collect(Collectors.toList());
-    }
-
-    private static Map<String, Integer> notOnce(Map<String, Integer> counts) {
-        Map<String, Integer> out = new TreeMap<>();
-        counts.forEach((k, v) -> {
-            if (v != 1) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
-    /** {@code total} PNG frames of the four sources, {@code perSecond} a second, ids cam-s-i, through the project's producer. */
-    private static void produce(EmbeddedKafka kafka, SyntheticCamera camera, int total, int perSecond, AtomicInteger sent) {
-        try {
-            FrameProducer.send(KafkaClientConfig.of(kafka.clientProperties()), "frames", i -> {
-                String source = SOURCES.get((int) (i % SOURCES.size()));
-                return new FrameProducer.Item(source, source + "-" + i, camera.frame(50_000 + i).encodePng(), "", false);
-            }, perSecond, total, null, () -> false, f -> sent.incrementAndGet());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void waitUntil(Check check, Duration timeout, String what, StandaloneFlinkCluster flink) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + timeout + "; jobmanager log:\n" + flink.tail("jobmanager")
-                        + "\ntaskmanager-1 log:\n" + flink.tail("taskmanager-1") + "\ntaskmanager-2 log:\n" + flink.tail("taskmanager-2"));
-            }
-            Thread.sleep(500);
-        }
     }
 
     private static int count(EmbeddedKafka kafka, String topic) {
