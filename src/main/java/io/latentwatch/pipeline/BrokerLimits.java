@@ -33,11 +33,7 @@ public record BrokerLimits(OptionalLong transactionMaxTimeoutMs, OptionalInt fra
      * @throws IllegalStateException if it does not answer in time
      */
     public static BrokerLimits read(KafkaClientConfig kafka, String framesTopic, String deadLetterTopic, long timeoutMillis) {
-        Map<String, Object> p = kafka.toMap();
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "latentwatch-limits-check");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMillis);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = admin(kafka, "latentwatch-limits-check", timeoutMillis)) {
             String broker = admin.describeCluster().nodes().get(timeoutMillis, TimeUnit.MILLISECONDS).iterator().next().idString();
             ConfigResource brokerResource = new ConfigResource(ConfigResource.Type.BROKER, broker);
             ConfigResource frames = new ConfigResource(ConfigResource.Type.TOPIC, framesTopic);
@@ -47,14 +43,42 @@ public record BrokerLimits(OptionalLong transactionMaxTimeoutMs, OptionalInt fra
             String cap = value(configs.get(brokerResource), TRANSACTION_MAX_TIMEOUT);
             return new BrokerLimits(cap == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(cap)),
                     intValue(configs.get(frames)), intValue(configs.get(dlq)));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read the limits of " + kafka.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeoutMillis + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the broker's limits", e);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            throw failure(kafka, e, timeoutMillis);
         }
+    }
+
+    /**
+     * One topic's max.message.bytes as the broker reports it (what a dead-letter writer asks when it opens).
+     *
+     * @throws IllegalStateException if the cluster does not answer in time
+     */
+    public static OptionalInt topicMaxMessageBytes(KafkaClientConfig kafka, String topic, long timeoutMillis) {
+        try (Admin admin = admin(kafka, "latentwatch-topic-limit", timeoutMillis)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return intValue(admin.describeConfigs(List.of(resource)).all().get(timeoutMillis, TimeUnit.MILLISECONDS).get(resource));
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            throw failure(kafka, e, timeoutMillis);
+        }
+    }
+
+    private static Admin admin(KafkaClientConfig kafka, String clientId, long timeoutMillis) {
+        Map<String, Object> p = kafka.toMap();
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMillis);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMillis, Integer.MAX_VALUE));
+        return Admin.create(p);
+    }
+
+    private static IllegalStateException failure(KafkaClientConfig kafka, Exception e, long timeoutMillis) {
+        if (e instanceof ExecutionException) {
+            return new IllegalStateException("cannot read the limits of " + kafka.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+        }
+        if (e instanceof TimeoutException) {
+            return new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeoutMillis + " ms", e);
+        }
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("interrupted while reading the broker's limits", e);
     }
 
     private static String value(Config config, String name) {

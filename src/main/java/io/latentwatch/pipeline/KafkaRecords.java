@@ -11,22 +11,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.AbstractRecords;
@@ -146,9 +140,14 @@ public final class KafkaRecords {
         public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
             budget = maxRequestSize;
             if (adminProperties != null) {
-                OptionalInt topicLimit = topicMaxMessageBytes(adminProperties, topic);
-                if (topicLimit.isPresent() && topicLimit.getAsInt() < budget) {
-                    budget = topicLimit.getAsInt();
+                try {
+                    OptionalInt topicLimit = BrokerLimits.topicMaxMessageBytes(KafkaClientConfig.of(adminProperties), topic, 10_000);
+                    if (topicLimit.isPresent() && topicLimit.getAsInt() < budget) {
+                        budget = topicLimit.getAsInt();
+                    }
+                } catch (IllegalStateException e) {
+                    LOG.warn("could not ask the broker for {}'s max.message.bytes ({}); dead letters are cut to max.request.size", topic,
+                            e.getMessage());
                 }
             }
             LOG.info("dead letters on {} are cut to {} bytes (max.request.size {})", topic, budget, maxRequestSize);
@@ -216,27 +215,6 @@ public final class KafkaRecords {
             v = ProducerConfig.configDef().defaultValues().get(key);
         }
         return Integer.parseInt(String.valueOf(v).trim());
-    }
-
-    /** The topic's max.message.bytes as the broker reports it; empty if it cannot be asked within a few seconds. */
-    static OptionalInt topicMaxMessageBytes(Map<String, Object> client, String topic) {
-        Map<String, Object> p = new HashMap<>(client);
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "latentwatch-dlq-limit");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        try (Admin admin = Admin.create(p)) {
-            var entry = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource)
-                    .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            return entry == null || entry.value() == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(entry.value()));
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LoggerFactory.getLogger(KafkaRecords.class).warn("could not ask the broker for {}'s max.message.bytes ({}); "
-                    + "dead letters are cut to max.request.size", topic, e.toString());
-            return OptionalInt.empty();
-        }
     }
 
     /**
