@@ -1,8 +1,8 @@
 package io.latentwatch;
 
 import io.latentwatch.cli.QuickModel;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.model.SafeTensors;

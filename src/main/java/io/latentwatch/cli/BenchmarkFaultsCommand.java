@@ -7,19 +7,20 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.latentwatch.frames.HostileImages;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.dev.HostileImages;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
-import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.pipeline.operators.TaskFailureInjector;
+import io.latentwatch.registry.ModelUpdate;
 import io.latentwatch.scoring.ScoredFrame;
-import io.latentwatch.training.ModelUpdate;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.URI;
@@ -46,7 +47,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -57,9 +57,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Utils;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch benchmark faults */
 @Command(
@@ -96,7 +96,6 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
     Path json;
 
     /** Set by the script, read by the job's fault injector (the MiniCluster runs in this JVM). */
-    static final AtomicBoolean FAIL_A_TASK = new AtomicBoolean();
 
     /** One fault as played: when it began and ended. */
     private record Fault(String name, long startedAt, long endedAt) {}
@@ -164,8 +163,8 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
 
             List<Fault> faults = new ArrayList<>();
             faults.add(play("task failure", () -> {
-                FAIL_A_TASK.set(true);
-                waitFor(() -> !FAIL_A_TASK.get(), Duration.ofMinutes(1), "the injected task failure");
+                TaskFailureInjector.failOnce();
+                waitFor(TaskFailureInjector::failed, Duration.ofMinutes(1), "the injected task failure");
             }));
             MiniCluster cluster = flink;
             faults.add(play("TaskManager kill", () -> {
@@ -236,20 +235,7 @@ final class BenchmarkFaultsCommand implements Callable<Integer> {
         c.set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2);
         c.set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 10);
         return ScoringJob.builder().setConfiguration(c).optKafkaClientConfig(client)
-                .optAfterScoring(s -> s.map(new FailATask()).name("fault injector").uid("latentwatch-bench-fault-injector"));
-    }
-
-    /** Fails its task once each time the script asks: a task failure that no record's content causes. */
-    static final class FailATask implements MapFunction<ScoredFrame, ScoredFrame> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public ScoredFrame map(ScoredFrame f) {
-            if (FAIL_A_TASK.compareAndSet(true, false)) {
-                throw new IllegalStateException("task failure injected by benchmark faults");
-            }
-            return f;
-        }
+                .optAfterScoring(s -> s.map(new TaskFailureInjector<ScoredFrame>()).name("fault injector").uid("latentwatch-bench-fault-injector"));
     }
 
     /** A 1x32x32 model of random weights: the faults, not the scores, are measured. */

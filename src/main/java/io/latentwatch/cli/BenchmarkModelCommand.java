@@ -5,12 +5,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
+import io.latentwatch.evaluation.ModelBenchmark;
+import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
-import io.latentwatch.model.Devices;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelDirectory;
-import io.latentwatch.scoring.ModelBenchmark;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch benchmark model */
 @Command(

@@ -7,19 +7,19 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.latentwatch.frames.CameraFrame;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.evaluation.ModelBenchmark;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
-import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import io.latentwatch.scoring.BatchScorer;
-import io.latentwatch.scoring.ModelBenchmark;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -45,9 +45,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch benchmark pipeline */
 @Command(

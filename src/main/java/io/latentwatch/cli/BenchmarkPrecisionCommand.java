@@ -5,18 +5,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.latentwatch.evaluation.PrecisionCheck;
 import io.latentwatch.model.Devices;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelDirectory;
-import io.latentwatch.scoring.PrecisionCheck;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch benchmark precision */
 @Command(

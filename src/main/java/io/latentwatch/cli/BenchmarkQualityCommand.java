@@ -4,11 +4,11 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.latentwatch.data.FashionMnist;
 import io.latentwatch.data.GrayImageDataset;
-import io.latentwatch.model.DipType;
+import io.latentwatch.evaluation.ModelBenchmark;
+import io.latentwatch.evaluation.OneClassBenchmark;
 import io.latentwatch.model.Devices;
+import io.latentwatch.model.DipType;
 import io.latentwatch.scoring.AnomalyScore;
-import io.latentwatch.scoring.ModelBenchmark;
-import io.latentwatch.training.OneClassBenchmark;
 import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.TrainingOptions;
 import io.latentwatch.training.TrainingProgress;
@@ -25,9 +25,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch benchmark quality --dataset fashion-mnist */
 @Command(

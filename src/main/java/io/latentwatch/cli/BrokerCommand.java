@@ -1,15 +1,15 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.pipeline.EmbeddedKafka;
+import io.latentwatch.dev.EmbeddedKafka;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.utils.AppInfoParser;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch broker [--port 9092] [--partitions N] [--topics a,b,...] */
 @Command(
@@ -44,7 +44,7 @@ final class BrokerCommand implements Callable<Integer> {
         }
         for (String topic : topics) {
             try {
-                io.latentwatch.pipeline.TopicNames.check(topic);
+                io.latentwatch.pipeline.kafka.TopicNames.check(topic);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--topics: " + e.getMessage());
             }

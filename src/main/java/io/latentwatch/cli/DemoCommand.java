@@ -2,16 +2,16 @@ package io.latentwatch.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
-import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,9 +40,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * latentwatch demo: a real Kafka broker, the scoring job on a local Flink with its web UI, and the synthetic camera

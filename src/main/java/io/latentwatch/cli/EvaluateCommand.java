@@ -7,11 +7,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageDataset;
+import io.latentwatch.evaluation.Evaluation;
+import io.latentwatch.evaluation.RocChart;
+import io.latentwatch.frames.ImageGrids;
 import io.latentwatch.frames.ImageReading;
 import io.latentwatch.model.ModelDirectory;
-import io.latentwatch.scoring.RocChart;
-import io.latentwatch.training.Evaluation;
-import io.latentwatch.training.ImageGrids;
 import io.latentwatch.training.NormalisedFrames;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +20,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch evaluate --model DIR --normal SPEC --anomalous SPEC [--roc F.png] [--json F.json] */
 @Command(

@@ -1,6 +1,6 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.pipeline.KafkaClientConfig;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

@@ -1,19 +1,19 @@
 package io.latentwatch.cli;
 
 import io.latentwatch.model.ModelMetadata;
-import io.latentwatch.training.ModelRegistry;
-import io.latentwatch.training.ModelUpdate;
-import io.latentwatch.training.RegistryEntry;
+import io.latentwatch.registry.ModelRegistry;
+import io.latentwatch.registry.ModelUpdate;
+import io.latentwatch.registry.RegistryEntry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** latentwatch models list|pin|unpin|rollback --registry DIR [VERSION] */
 @Command(

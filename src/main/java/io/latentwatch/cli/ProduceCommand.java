@@ -3,10 +3,10 @@ package io.latentwatch.cli;
 import com.google.gson.JsonObject;
 import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageFolderDataset;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
+import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,10 +20,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch produce: frames into a topic at a given rate. */
 @Command(

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonObject;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;

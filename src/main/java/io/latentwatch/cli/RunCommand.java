@@ -1,10 +1,10 @@
 package io.latentwatch.cli;
 
-import io.latentwatch.pipeline.BrokerLimits;
-import io.latentwatch.pipeline.KafkaClientConfig;
 import io.latentwatch.pipeline.ScoringJob;
-import io.latentwatch.pipeline.ScoringJobOptions;
 import io.latentwatch.pipeline.ScoringJobOptions.Delivery;
+import io.latentwatch.pipeline.ScoringJobOptions;
+import io.latentwatch.pipeline.kafka.BrokerLimits;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,10 +16,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** latentwatch run: the streaming scoring job on a local Flink (or the cluster of {@code flink run}). */
 @Command(

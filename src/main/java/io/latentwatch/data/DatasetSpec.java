@@ -1,8 +1,8 @@
 package io.latentwatch.data;
 
-import io.latentwatch.frames.AnomalyKind;
 import io.latentwatch.frames.ImageReading;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

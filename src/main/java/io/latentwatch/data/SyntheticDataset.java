@@ -1,8 +1,8 @@
 package io.latentwatch.data;
 
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.CameraFrame;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import java.awt.image.BufferedImage;
 import java.util.Objects;
 

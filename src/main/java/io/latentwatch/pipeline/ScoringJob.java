@@ -1,25 +1,35 @@
 package io.latentwatch.pipeline;
 
+import com.google.gson.JsonElement;
 import io.latentwatch.frames.Frame;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.pipeline.ScoringJobOptions.Delivery;
+import io.latentwatch.pipeline.kafka.BrokerLimits;
+import io.latentwatch.pipeline.kafka.DeadLetter;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.pipeline.kafka.KafkaRecords;
+import io.latentwatch.pipeline.kafka.RawFrame;
+import io.latentwatch.pipeline.kafka.TopicNames;
+import io.latentwatch.pipeline.operators.FineTuneFunction;
+import io.latentwatch.pipeline.operators.FrameDecoder;
+import io.latentwatch.pipeline.operators.MicroBatchOperator;
+import io.latentwatch.pipeline.operators.ModelSwitchingScoringFunction;
+import io.latentwatch.pipeline.operators.ScoringFunction;
+import io.latentwatch.pipeline.operators.SourceKey;
+import io.latentwatch.pipeline.operators.ThresholdFunction;
+import io.latentwatch.pipeline.operators.Unbatch;
+import io.latentwatch.registry.ModelUpdateSignature;
 import io.latentwatch.scoring.Alert;
 import io.latentwatch.scoring.FrameBatch;
-import io.latentwatch.scoring.MicroBatchOperator;
-import io.latentwatch.scoring.ModelSwitchingScoringFunction;
 import io.latentwatch.scoring.ScoredBatch;
 import io.latentwatch.scoring.ScoredFrame;
-import io.latentwatch.scoring.ScoringFunction;
-import io.latentwatch.scoring.ThresholdFunction;
 import io.latentwatch.training.Calibrator;
-import io.latentwatch.training.FineTuneFunction;
-import io.latentwatch.training.FineTuneSettings;
-import io.latentwatch.training.FineTuner;
-import io.latentwatch.training.ModelUpdateSignature;
-import io.latentwatch.training.NormalFrameReservoir;
-import io.latentwatch.training.ValidationGate;
+import io.latentwatch.tuning.FineTuneSettings;
+import io.latentwatch.tuning.FineTuner;
+import io.latentwatch.tuning.NormalFrameReservoir;
+import io.latentwatch.tuning.ValidationGate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -31,9 +41,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-import com.google.gson.JsonElement;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -49,7 +57,6 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -582,28 +589,6 @@ public final class ScoringJob {
     private double calibrationQuantile() {
         JsonElement q = model.calibration().get("quantile");
         return q == null || q.isJsonNull() ? 0.99 : q.getAsDouble();
-    }
-
-    /** Splits a scored batch into its frames. */
-    static final class Unbatch implements FlatMapFunction<ScoredBatch, ScoredFrame> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public void flatMap(ScoredBatch batch, Collector<ScoredFrame> out) {
-            for (ScoredFrame f : batch.frames) {
-                out.collect(f);
-            }
-        }
-    }
-
-    /** Keys scored frames by source. */
-    static final class SourceKey implements org.apache.flink.api.java.functions.KeySelector<ScoredFrame, String> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public String getKey(ScoredFrame f) {
-            return f.source;
-        }
     }
 
     private static void check(boolean ok, String format, Object... args) {

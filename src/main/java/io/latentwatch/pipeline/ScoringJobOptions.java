@@ -1,5 +1,8 @@
 package io.latentwatch.pipeline;
 
+import io.latentwatch.frames.ChannelPolicy;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.pipeline.operators.FrameDecoder;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -40,21 +43,9 @@ public final class ScoringJobOptions {
         LATEST
     }
 
-    /** How a frame's colour channels are matched to the model's. */
-    public enum ChannelPolicy {
-        /** Gray and colour images are both accepted: luma of colour for a gray model, gray repeated for RGB. */
-        CONVERT,
-        /** An image must have exactly the model's number of colour channels; others go to the dead-letter topic. */
-        EXACT
-    }
+    // ---- Kafka (bootstrap servers defined beside the client config that needs them) ----------------------------
 
-    // ---- Kafka ------------------------------------------------------------------------------------------------
-
-    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
-            ConfigOptions.key("latentwatch.kafka.bootstrap-servers")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription("Kafka bootstrap servers (host:port,...). Required unless the properties file sets bootstrap.servers.");
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = KafkaClientConfig.BOOTSTRAP_SERVERS;
 
     public static final ConfigOption<String> KAFKA_PROPERTIES_FILE =
             ConfigOptions.key("latentwatch.kafka.properties-file")
@@ -118,36 +109,15 @@ public final class ScoringJobOptions {
                             + " bounds the latency that read_committed consumers see. 0 turns checkpointing off, which only"
                             + " at_least_once allows.");
 
-    // ---- frames -----------------------------------------------------------------------------------------------
+    // ---- frames (defined beside the decoder that enforces them) ---------------------------------------------
 
-    public static final ConfigOption<MemorySize> MAX_FRAME_BYTES =
-            ConfigOptions.key("latentwatch.frames.max-bytes")
-                    .memoryType()
-                    .defaultValue(MemorySize.parse("4mb"))
-                    .withDescription("Larger encoded frames go to the dead-letter topic unread.");
+    public static final ConfigOption<MemorySize> MAX_FRAME_BYTES = FrameDecoder.MAX_FRAME_BYTES;
 
-    public static final ConfigOption<Integer> MAX_FRAME_SIDE =
-            ConfigOptions.key("latentwatch.frames.max-side")
-                    .intType()
-                    .defaultValue(4096)
-                    .withDescription("Frames wider or taller than this many pixels go to the dead-letter topic; checked"
-                            + " from the image header before any pixel is decoded.");
+    public static final ConfigOption<Integer> MAX_FRAME_SIDE = FrameDecoder.MAX_FRAME_SIDE;
 
-    public static final ConfigOption<Long> MAX_FRAME_PIXELS =
-            ConfigOptions.key("latentwatch.frames.max-pixels")
-                    .longType()
-                    .defaultValue(io.latentwatch.frames.ImageReading.DEFAULT_MAX_PIXELS)
-                    .withDescription("Frames of more pixels (width x height) than this go to the dead-letter topic; checked"
-                            + " from the image header before any pixel is decoded, so a small file that declares a huge image"
-                            + " costs nothing. Frames far larger than the model's image size are decoded subsampled.");
+    public static final ConfigOption<Long> MAX_FRAME_PIXELS = FrameDecoder.MAX_FRAME_PIXELS;
 
-    public static final ConfigOption<ChannelPolicy> CHANNEL_POLICY =
-            ConfigOptions.key("latentwatch.frames.channel-policy")
-                    .enumType(ChannelPolicy.class)
-                    .defaultValue(ChannelPolicy.CONVERT)
-                    .withDescription("convert: gray and colour frames are both scored (luma of colour for a gray model, gray"
-                            + " repeated for a colour one); exact: a frame must have the model's channel count, or it is a"
-                            + " dead letter.");
+    public static final ConfigOption<ChannelPolicy> CHANNEL_POLICY = FrameDecoder.CHANNEL_POLICY;
 
     // ---- model and scoring ------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 package io.latentwatch.scoring;
 
 import io.latentwatch.frames.Frame;
+import io.latentwatch.pipeline.operators.MicroBatchOperator;
 import java.util.List;
 
 /**

@@ -71,7 +71,7 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
         double median = median(logs);
         double[] deviations = Arrays.stream(logs).map(x -> Math.abs(x - median)).sorted().toArray();
         double sigma = 1.4826 * median(deviations); // MAD of a normal distribution → its standard deviation
-        double z = io.latentwatch.scoring.ThresholdFunction.inverseNormal(1 - falseAlarmRate);
+        double z = io.latentwatch.scoring.SourceThreshold.inverseNormal(1 - falseAlarmRate);
         return Math.max(empirical, Math.exp(median + z * sigma));
     }
 

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.latentwatch.frames.HostileImages;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.dev.HostileImages;
 import io.latentwatch.frames.ImageEncoding;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import java.nio.file.Files;

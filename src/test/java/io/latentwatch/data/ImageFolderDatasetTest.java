@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.latentwatch.frames.HostileImages;
+import io.latentwatch.dev.HostileImages;
 import io.latentwatch.frames.ImageEncoding;
 import io.latentwatch.frames.ImageFrames;
 import io.latentwatch.frames.ImageReading;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import org.junit.jupiter.api.Test;
 
 class SyntheticDatasetTest {

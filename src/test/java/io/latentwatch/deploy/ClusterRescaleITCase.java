@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
-import io.latentwatch.pipeline.EmbeddedKafka;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.pipeline.Records;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package io.latentwatch.deploy;
 
-import io.latentwatch.frames.SyntheticCamera;
-import io.latentwatch.pipeline.EmbeddedKafka;
-import io.latentwatch.pipeline.FrameProducer;
-import io.latentwatch.pipeline.KafkaClientConfig;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

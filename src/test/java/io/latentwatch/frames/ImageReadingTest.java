@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.latentwatch.dev.HostileImages;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.registry.ModelRegistry;
 import io.latentwatch.scoring.ScoredFrame;
-import io.latentwatch.training.ModelRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,7 +255,7 @@ class FineTuningITCase {
     @Test
     void underLightingDriftFineTuningKeepsTheFalseAlarmRateNearTheCalibratedOne(TestInfo info) throws Exception {
         SyntheticCamera camera = TestModels.camera().optLightingDrift(0.005).anomalyRate(0.05)
-                .optAnomalyKinds(TestModels.DETECTABLE.toArray(io.latentwatch.frames.AnomalyKind[]::new)).build();
+                .optAnomalyKinds(TestModels.DETECTABLE.toArray(io.latentwatch.frames.synthetic.AnomalyKind[]::new)).build();
         int total = 3000;
         int chunk = 50;
         int reference = 100;
@@ -274,7 +276,7 @@ class FineTuningITCase {
                 .set(ScoringJobOptions.TUNING_GATE_TOLERANCE, 0.1)
                 .set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, 0.3)
                 .build(), new Configuration());
-        List<io.latentwatch.frames.CameraFrame> truth = new ArrayList<>();
+        List<io.latentwatch.frames.synthetic.CameraFrame> truth = new ArrayList<>();
         try {
             int referenceLeft = reference;
             int sinceRound = 0;
@@ -282,7 +284,7 @@ class FineTuningITCase {
             for (int sent = 0; sent < total; sent += chunk) {
                 List<Records.Sent> out = new ArrayList<>();
                 for (int i = sent; i < sent + chunk; i++) {
-                    io.latentwatch.frames.CameraFrame f = camera.frame(i);
+                    io.latentwatch.frames.synthetic.CameraFrame f = camera.frame(i);
                     truth.add(f);
                     out.add(Records.Sent.frame("cam-0", "f-" + i, f.encodePng()));
                 }
@@ -487,7 +489,7 @@ class FineTuningITCase {
     }
 
     /** Per window of frames (in sending order): normal frames alerted / normal frames. */
-    private static double[] falseAlarmRates(List<JsonObject> latents, List<io.latentwatch.frames.CameraFrame> truth, int window) {
+    private static double[] falseAlarmRates(List<JsonObject> latents, List<io.latentwatch.frames.synthetic.CameraFrame> truth, int window) {
         Map<String, Boolean> alerted = new HashMap<>();
         latents.forEach(f -> alerted.put(f.get("frame_id").getAsString(), f.get("anomaly").getAsBoolean()));
         double[] rates = new double[truth.size() / window];
@@ -506,7 +508,7 @@ class FineTuningITCase {
     }
 
     /** Injected anomalies alerted / injected anomalies, over the last {@code frames} frames. */
-    private static double recall(List<JsonObject> latents, List<io.latentwatch.frames.CameraFrame> truth, int frames) {
+    private static double recall(List<JsonObject> latents, List<io.latentwatch.frames.synthetic.CameraFrame> truth, int frames) {
         Map<String, Boolean> alerted = new HashMap<>();
         latents.forEach(f -> alerted.put(f.get("frame_id").getAsString(), f.get("anomaly").getAsBoolean()));
         int anomalies = 0;
@@ -598,7 +600,7 @@ class FineTuningITCase {
             for (int i = 0; i < count; i++) {
                 long index = sent.size();
                 String id = "f-" + index;
-                out.add(Records.Sent.frame("cam-0", id, CAMERA.frame(index, io.latentwatch.frames.AnomalyKind.NONE).encodePng()));
+                out.add(Records.Sent.frame("cam-0", id, CAMERA.frame(index, io.latentwatch.frames.synthetic.AnomalyKind.NONE).encodePng()));
                 sent.add(id);
             }
             Records.send(kafka.clientProperties(), topic, out);

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.ModelDirectory;
-import io.latentwatch.training.ModelRegistry;
-import io.latentwatch.training.ModelUpdate;
-import io.latentwatch.training.ModelUpdateSignature;
+import io.latentwatch.registry.ModelRegistry;
+import io.latentwatch.registry.ModelUpdate;
+import io.latentwatch.registry.ModelUpdateSignature;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

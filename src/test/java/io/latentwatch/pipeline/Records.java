@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.latentwatch.frames.CameraFrame;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

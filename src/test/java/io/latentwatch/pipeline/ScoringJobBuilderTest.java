@@ -11,6 +11,8 @@ import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.kafka.BrokerLimits;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import io.latentwatch.frames.HostileImages;
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.dev.HostileImages;
+import io.latentwatch.frames.ChannelPolicy;
 import io.latentwatch.frames.ImageEncoding;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.CameraFrame;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.SafeTensors;
 import io.latentwatch.scoring.ScoredFrame;
 import java.awt.image.BufferedImage;
@@ -93,7 +95,7 @@ class ScoringJobITCase {
         ScoringJob job = job(prefix, info).set(ScoringJobOptions.MAX_FRAME_BYTES, MemorySize.parse("16kb"))
                 .set(ScoringJobOptions.MAX_FRAME_SIDE, 512)
                 .set(ScoringJobOptions.MAX_FRAME_PIXELS, 200_000L)
-                .set(ScoringJobOptions.CHANNEL_POLICY, ScoringJobOptions.ChannelPolicy.EXACT)
+                .set(ScoringJobOptions.CHANNEL_POLICY, ChannelPolicy.EXACT)
                 .build();
         JobID jobId = runToEnd(job, new Configuration());
 

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.latentwatch.TestModels;
-import io.latentwatch.frames.CameraFrame;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.frames.synthetic.CameraFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

@@ -1,6 +1,8 @@
 package io.latentwatch.pipeline;
 
 import io.latentwatch.TestModels;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 
 /** The scoring job as the integration tests build it. */
 final class TestJobs {

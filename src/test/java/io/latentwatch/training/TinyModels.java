@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.tracker.Tracker;
 import com.google.gson.JsonObject;
-import io.latentwatch.frames.AnomalyKind;
-import io.latentwatch.frames.SyntheticCamera;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
@@ -29,19 +29,19 @@ import java.util.stream.Stream;
  * trained briefly on the first frames of a synthetic camera whose lighting drifts by {@value #DRIFT} levels per frame,
  * written once per JVM as a calibrated version-1 model directory.
  */
-final class TinyModels {
+public final class TinyModels {
 
-    static final DipVaeConfig CONFIG =
+    public static final DipVaeConfig CONFIG =
             DipVaeConfig.builder().inChannels(1).imageSize(32).latentDim(16).hiddenDims(32, 64, 128).build();
-    static final double DRIFT = 0.01;
+    public static final double DRIFT = 0.01;
     /**
      * Frames 0 to 299 train the serving model; drifted frames start at {@value}, 10 levels brighter: what the camera
      * drifts between two fine-tunes when one runs every thousand frames or so (at 40 levels, measured once, a
      * fine-tune lowers the drifted frames' mse by 77 % but triples the old frames', which the gate refuses).
      */
-    static final long DRIFTED = 1_000;
-    static final int BASE_STEPS = 60;
-    static final int BATCH = 32;
+    public static final long DRIFTED = 1_000;
+    public static final int BASE_STEPS = 60;
+    public static final int BATCH = 32;
 
     private static final SyntheticCamera CAMERA =
             SyntheticCamera.builder().seed(11).imageSize(32).channels(1).optLightingDrift(DRIFT).build();
@@ -50,7 +50,7 @@ final class TinyModels {
     private TinyModels() {}
 
     /** Normal (anomaly-free) frames {@code from} to {@code from + count − 1}, normalised. */
-    static List<float[]> frames(long from, int count) {
+    public static List<float[]> frames(long from, int count) {
         List<float[]> out = new ArrayList<>(count);
         for (long i = from; i < from + count; i++) {
             out.add(CAMERA.frame(i, AnomalyKind.NONE).normalise(1, 32));
@@ -59,7 +59,7 @@ final class TinyModels {
     }
 
     /** The serving model's directory (version 1, calibrated on frames 300 to 399 at a 1 % false-alarm rate). */
-    static synchronized Path servingModel() {
+    public static synchronized Path servingModel() {
         if (serving == null) {
             try {
                 Path dir = Files.createTempDirectory("latentwatch-tiny-model");
@@ -110,7 +110,7 @@ final class TinyModels {
         }
     }
 
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

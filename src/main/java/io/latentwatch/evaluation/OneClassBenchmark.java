@@ -1,0 +1,115 @@
+package io.latentwatch.evaluation;
+
+import ai.djl.ndarray.types.DataType;
+import io.latentwatch.data.FashionMnist;
+import io.latentwatch.data.GrayImageDataset;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.MemoryLayout;
+import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.scoring.BatchScorer;
+import io.latentwatch.scoring.FrameScore;
+import io.latentwatch.training.Calibrator;
+import io.latentwatch.training.ModelTrainer;
+import io.latentwatch.training.NormalisedFrames;
+import io.latentwatch.training.ProgressListener;
+import io.latentwatch.training.TrainedModel;
+import io.latentwatch.training.TrainingOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * The standard one-class protocol on Fashion-MNIST (as in Golan &amp; El-Yaniv 2018): for each class, train on
+ * that class's first 6,000 images (holding out {@link TrainingOptions#validationFraction()} of them, seeded, for
+ * calibration), then score the last 1,000 images of every class (10,000 frames), that class normal and the other
+ * nine anomalous, and report the AUROC of each score.
+ */
+public final class OneClassBenchmark {
+
+    /** Item numbers within a class: [0, 6000) are trained on, [6000, 7000) tested. */
+    public static final int TRAIN_PER_CLASS = 6000;
+    public static final int TEST_FROM = 6000;
+    public static final int TEST_TO = 7000;
+
+    private OneClassBenchmark() {}
+
+    /**
+     * One class's outcome.
+     *
+     * @param auroc AUROC of each score (the calibrated one first, then the others and "kl")
+     * @param testFalseAlarmRate fraction of the class's own test images above the calibrated threshold
+     * @param testRecall fraction of the other classes' test images above it
+     */
+    public record ClassResult(int classIndex, String className, String score, Map<String, Double> auroc, double threshold,
+            double testFalseAlarmRate, double testRecall, double validationMse, double framesPerSecond, double seconds) {
+
+        /** The AUROC of the calibrated score. */
+        public double primaryAuroc() {
+            return auroc.get(score);
+        }
+    }
+
+    /**
+     * Runs the protocol.
+     *
+     * @param data all of Fashion-MNIST ({@link FashionMnist#load(int...)} with no classes)
+     * @param classes the classes to take as normal in turn
+     * @param onResult called after each class
+     */
+    public static List<ClassResult> run(TrainingOptions options, GrayImageDataset data, int[] classes, ProgressListener progress,
+            Consumer<ClassResult> onResult) {
+        DipVaeConfig config = options.resolveConfig(1, data.imageSize());
+        int size = config.imageSize();
+        progress.message("loading the test images (items " + TEST_FROM + "-" + (TEST_TO - 1) + " of every class) as 1x" + size + "x" + size);
+        int[] testIdx = IntStream.range(0, data.size()).filter(i -> data.numberInClass(i) >= TEST_FROM && data.numberInClass(i) < TEST_TO).toArray();
+        NormalisedFrames all = NormalisedFrames.load(data, 1, size);
+        if (all.count() != data.size()) {
+            throw new IllegalStateException("Fashion-MNIST: " + (data.size() - all.count()) + " cached images could not be read");
+        }
+        NormalisedFrames test = all.select(testIdx);
+        int[] testClass = IntStream.of(testIdx).map(data::classIndex).toArray();
+        List<ClassResult> results = new ArrayList<>();
+        for (int c : classes) {
+            long t0 = System.nanoTime();
+            int[] trainIdx = IntStream.range(0, data.size())
+                    .filter(i -> data.classIndex(i) == c && data.numberInClass(i) < TRAIN_PER_CLASS).toArray();
+            NormalisedFrames[] split = all.select(trainIdx).split(options.validationFraction(), options.seed());
+            String name = FashionMnist.CLASSES.get(c);
+            progress.message("class " + c + " (" + name + "): training on " + split[0].count() + " images, calibrating on " + split[1].count());
+            String spec = FashionMnist.NAME + ":" + c + "@0-" + TRAIN_PER_CLASS;
+            try (TrainedModel model = ModelTrainer.fit(options.toBuilder().optWriteImages(false).build(), config, split[0], split[1], spec, progress);
+                    BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, model.score())) {
+                FrameScore[] scores = Calibrator.scoreAll(scorer, test);
+                Map<String, Double> auroc = new LinkedHashMap<>();
+                List<String> names = new ArrayList<>(AnomalyScore.NAMES);
+                names.remove(model.score().name());
+                names.add(0, model.score().name());
+                for (String s : names) {
+                    AnomalyScore score = model.score().as(s);
+                    auroc.put(s, auroc(scores, testClass, c, f -> score.score(f)));
+                }
+                auroc.put("kl", auroc(scores, testClass, c, f -> f.kl));
+                double threshold = model.metadata().threshold();
+                long normal = IntStream.of(testClass).filter(k -> k == c).count();
+                long falseAlarms = IntStream.range(0, scores.length).filter(i -> testClass[i] == c && scores[i].score > threshold).count();
+                long hits = IntStream.range(0, scores.length).filter(i -> testClass[i] != c && scores[i].score > threshold).count();
+                var training = model.metadata().training();
+                ClassResult r = new ClassResult(c, name, model.score().name(), auroc, threshold, (double) falseAlarms / normal,
+                        (double) hits / (scores.length - normal), training.get("validation_mse").getAsDouble(),
+                        training.get("frames_per_second").getAsDouble(), (System.nanoTime() - t0) / 1e9);
+                results.add(r);
+                onResult.accept(r);
+            }
+        }
+        return results;
+    }
+
+    private static double auroc(FrameScore[] scores, int[] classes, int normalClass, java.util.function.ToDoubleFunction<FrameScore> f) {
+        double[] normal = IntStream.range(0, scores.length).filter(i -> classes[i] == normalClass).mapToDouble(i -> f.applyAsDouble(scores[i])).toArray();
+        double[] anomalous = IntStream.range(0, scores.length).filter(i -> classes[i] != normalClass).mapToDouble(i -> f.applyAsDouble(scores[i])).toArray();
+        return DetectionMetrics.auroc(normal, anomalous);
+    }
+}

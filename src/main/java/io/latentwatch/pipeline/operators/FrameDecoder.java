@@ -1,0 +1,288 @@
+package io.latentwatch.pipeline.operators;
+
+import io.latentwatch.frames.ChannelPolicy;
+import io.latentwatch.frames.Frame;
+import io.latentwatch.frames.ImageFrames;
+import io.latentwatch.frames.ImageReading;
+import io.latentwatch.pipeline.kafka.DeadLetter;
+import io.latentwatch.pipeline.kafka.RawFrame;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import javax.imageio.ImageIO;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Decodes and validates the frames topic's records: a good record becomes a {@link Frame} (pixels normalised for
+ * the model), a bad one a {@link DeadLetter} on the {@link #DEAD_LETTERS} side output, with the reason and the stage
+ * that refused it. A record is refused when
+ *
+ * <ul>
+ *   <li>it has no key (the key is the source id), a key or frame-id header longer than {@value #MAX_ID_BYTES} bytes, or a
+ *       captured-at header that is not epoch milliseconds (validate);
+ *   <li>its value is larger than the byte limit (validate, before decoding);
+ *   <li>its value is empty, not an image, an image in another format than PNG, JPEG and BMP, or truncated (decode);
+ *   <li>its image is wider or taller than the side limit, or has more pixels than the pixel limit, read from the
+ *       header before any pixel (validate);
+ *   <li>its image's colour channels are neither 1 nor 3, or, under {@link ChannelPolicy#EXACT}, not the model's
+ *       (validate).
+ * </ul>
+ *
+ * <p>An image much larger than the model's image size is decoded subsampled ({@link ImageReading}); one of the
+ * model's size is decoded whole, and converted exactly as {@link ImageFrames} converts it.
+ *
+ * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters).
+ */
+public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
+
+    // The job's frame limits (listed in ScoringJobOptions), here because the decoder enforces them and names them in
+    // its dead letters.
+
+    public static final ConfigOption<MemorySize> MAX_FRAME_BYTES =
+            ConfigOptions.key("latentwatch.frames.max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("4mb"))
+                    .withDescription("Larger encoded frames go to the dead-letter topic unread.");
+
+    public static final ConfigOption<Integer> MAX_FRAME_SIDE =
+            ConfigOptions.key("latentwatch.frames.max-side")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription("Frames wider or taller than this many pixels go to the dead-letter topic; checked"
+                            + " from the image header before any pixel is decoded.");
+
+    public static final ConfigOption<Long> MAX_FRAME_PIXELS =
+            ConfigOptions.key("latentwatch.frames.max-pixels")
+                    .longType()
+                    .defaultValue(io.latentwatch.frames.ImageReading.DEFAULT_MAX_PIXELS)
+                    .withDescription("Frames of more pixels (width x height) than this go to the dead-letter topic; checked"
+                            + " from the image header before any pixel is decoded, so a small file that declares a huge image"
+                            + " costs nothing. Frames far larger than the model's image size are decoded subsampled.");
+
+    public static final ConfigOption<ChannelPolicy> CHANNEL_POLICY =
+            ConfigOptions.key("latentwatch.frames.channel-policy")
+                    .enumType(ChannelPolicy.class)
+                    .defaultValue(ChannelPolicy.CONVERT)
+                    .withDescription("convert: gray and colour frames are both scored (luma of colour for a gray model, gray"
+                            + " repeated for a colour one); exact: a frame must have the model's channel count, or it is a"
+                            + " dead letter.");
+
+
+    private static final long serialVersionUID = 1L;
+
+    /** The side output of refused records. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    public static final String FRAME_ID_HEADER = "frame-id";
+    public static final String CAPTURED_AT_HEADER = "captured-at";
+    /** The longest source id (key) and frame id (header) taken, in bytes. */
+    public static final int MAX_ID_BYTES = 256;
+
+    private final int channels;
+    private final int imageSize;
+    private final long maxBytes;
+    private final int maxSide;
+    private final long maxPixels;
+    private final ChannelPolicy channelPolicy;
+
+    private transient Counter framesIn;
+    private transient Counter deadLettered;
+
+    /**
+     * @param channels the model's in_channels (1 or 3)
+     * @param imageSize the model's image_size
+     * @param maxBytes larger values are refused unread
+     * @param maxSide wider or taller images are refused undecoded
+     * @param maxPixels images of more pixels (width × height) are refused undecoded
+     * @param channelPolicy how image channels must match the model's
+     */
+    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, long maxPixels, ChannelPolicy channelPolicy) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        if (maxBytes < 1 || maxSide < 1 || maxPixels < 1 || imageSize < 1) {
+            throw new IllegalArgumentException("max bytes, max side, max pixels and image size must be positive, got " + maxBytes + ", "
+                    + maxSide + ", " + maxPixels + ", " + imageSize);
+        }
+        this.channels = channels;
+        this.imageSize = imageSize;
+        this.maxBytes = maxBytes;
+        this.maxSide = maxSide;
+        this.maxPixels = maxPixels;
+        this.channelPolicy = channelPolicy;
+    }
+
+    /** As the full constructor, with the default pixel limit ({@link ScoringJobOptions#MAX_FRAME_PIXELS}). */
+    public FrameDecoder(int channels, int imageSize, long maxBytes, int maxSide, ChannelPolicy channelPolicy) {
+        this(channels, imageSize, maxBytes, maxSide, MAX_FRAME_PIXELS.defaultValue(), channelPolicy);
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("latentwatch");
+        framesIn = metrics.counter("framesIn");
+        deadLettered = metrics.counter("framesDeadLettered");
+        ImageIO.setUseCache(false); // decode in memory, never through temporary files
+    }
+
+    @Override
+    public void processElement(RawFrame raw, Context ctx, Collector<Frame> out) {
+        framesIn.inc();
+        try {
+            out.collect(decode(raw));
+        } catch (Refused r) {
+            deadLettered.inc();
+            ctx.output(DEAD_LETTERS, new DeadLetter(raw, r.stage, r.getMessage()));
+        }
+    }
+
+    /**
+     * The frame in a record.
+     *
+     * @throws Refused with the stage and the reason
+     */
+    Frame decode(RawFrame raw) throws Refused {
+        if (raw.key == null || raw.key.length == 0) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "no key: the key must be the source id");
+        }
+        // both travel in every latents and alert record: unbounded, one record could outgrow what the sinks may write
+        if (raw.key.length > MAX_ID_BYTES) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "key too long: " + raw.key.length + " bytes, a source id has at most " + MAX_ID_BYTES);
+        }
+        String source = raw.keyString();
+        long capturedAt = capturedAt(raw);
+        byte[] frameIdHeader = raw.header(FRAME_ID_HEADER);
+        if (frameIdHeader != null && frameIdHeader.length > MAX_ID_BYTES) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame-id header too long: " + frameIdHeader.length + " bytes, at most " + MAX_ID_BYTES);
+        }
+        String frameId = frameIdHeader == null || frameIdHeader.length == 0 ? raw.position() : new String(frameIdHeader, StandardCharsets.UTF_8);
+        byte[] value = raw.value;
+        if (value != null && value.length > maxBytes) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
+                    + " (" + MAX_FRAME_BYTES.key() + ")");
+        }
+        ImageReading.Decoded decoded = read(value);
+        BufferedImage image = decoded.image();
+        int components = image.getColorModel().getNumColorComponents();
+        if (components != 1 && components != 3) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channels, expected 1 or 3");
+        }
+        if (channelPolicy == ChannelPolicy.EXACT && components != channels) {
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channel"
+                    + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + CHANNEL_POLICY.key() + "=exact)");
+        }
+        float[] pixels = new float[channels * imageSize * imageSize];
+        if (decoded.period() > 1 || !normaliseRaster(image, channels, imageSize, pixels)) {
+            decoded.normalise(channels, imageSize, pixels, 0);
+        }
+        return new Frame(source, frameId, capturedAt, pixels);
+    }
+
+    /**
+     * What {@link ImageFrames#normalise} computes, value for value, read from the raster in bulk instead of pixel by
+     * pixel through the colour model: for images of the model's size with 8-bit gray or (s)RGB samples, which is what
+     * PNG and JPEG frames decode to. Returns false, having written nothing, for any other image.
+     */
+    static boolean normaliseRaster(BufferedImage image, int channels, int size, float[] out) {
+        if (image.getWidth() != size || image.getHeight() != size) {
+            return false;
+        }
+        java.awt.image.ColorModel cm = image.getColorModel();
+        if (!(cm instanceof java.awt.image.ComponentColorModel) || cm.isAlphaPremultiplied()
+                || cm.getTransferType() != java.awt.image.DataBuffer.TYPE_BYTE) {
+            return false;
+        }
+        int components = cm.getNumColorComponents();
+        java.awt.color.ColorSpace cs = cm.getColorSpace();
+        boolean gray = components == 1 && cs.getType() == java.awt.color.ColorSpace.TYPE_GRAY && cm.getPixelSize() == 8;
+        boolean rgb = components == 3 && cs.isCS_sRGB() && cm.getComponentSize(0) == 8;
+        if (!gray && !rgb) {
+            return false;
+        }
+        int bands = image.getRaster().getNumBands();
+        int[] samples = image.getRaster().getPixels(0, 0, size, size, (int[]) null);
+        int plane = size * size;
+        for (int p = 0; p < plane; p++) {
+            int o = p * bands;
+            if (gray) {
+                float v = samples[o];
+                for (int c = 0; c < channels; c++) {
+                    out[c * plane + p] = v / 255f * 2f - 1f;
+                }
+            } else {
+                float r = samples[o];
+                float g = samples[o + 1];
+                float b = samples[o + 2];
+                if (channels == 1) {
+                    float luma = 0.299f * r + 0.587f * g + 0.114f * b;
+                    out[p] = luma / 255f * 2f - 1f;
+                } else {
+                    out[p] = r / 255f * 2f - 1f;
+                    out[plane + p] = g / 255f * 2f - 1f;
+                    out[2 * plane + p] = b / 255f * 2f - 1f;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static long capturedAt(RawFrame raw) throws Refused {
+        byte[] header = raw.header(CAPTURED_AT_HEADER);
+        if (header == null) {
+            return raw.timestamp >= 0 ? raw.timestamp : System.currentTimeMillis();
+        }
+        String text = new String(header, StandardCharsets.UTF_8).trim();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+            throw new Refused(DeadLetter.STAGE_VALIDATE, "captured-at header is not epoch milliseconds: '" + shown + "'");
+        }
+    }
+
+    /** Reads the image, checking its size from the header before decoding any pixel. */
+    private ImageReading.Decoded read(byte[] value) throws Refused {
+        ImageReading.Opened image;
+        try {
+            image = ImageReading.open(value);
+        } catch (IOException e) {
+            // empty, not an image, another format, or a header that cannot be read
+            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
+        }
+        try (image) {
+            int w = image.width();
+            int h = image.height();
+            if (w > maxSide || h > maxSide) {
+                throw new Refused(DeadLetter.STAGE_VALIDATE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
+                        + " per side (" + MAX_FRAME_SIDE.key() + ")");
+            }
+            try {
+                image.check(new ImageReading.PixelBudget(maxPixels, MAX_FRAME_PIXELS.key()));
+            } catch (ImageReading.TooLarge e) {
+                throw new Refused(DeadLetter.STAGE_VALIDATE, e.getMessage());
+            }
+            return image.decode(imageSize);
+        } catch (IOException e) {
+            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
+        }
+    }
+
+    /** Why a record cannot be scored, and at which stage. */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String stage;
+
+        Refused(String stage, String reason) {
+            super(reason, null, false, false);
+            this.stage = stage;
+        }
+    }
+}
