@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** The PyTorch reference cases in ../shared/fixtures/pytorch, and the tolerance checks of the project. */
+/**
+ * The PyTorch reference cases in src/test/resources/fixtures/pytorch (made with PyTorch by the script beside them; see
+ * the README there), and the tolerance checks of the project.
+ */
 public final class Fixtures {
 
     public static final double FORWARD_TOLERANCE = 1e-4;
@@ -21,7 +24,7 @@ public final class Fixtures {
     private Fixtures() {}
 
     public static Path root() {
-        String p = System.getProperty("latentwatch.fixtures", "../shared/fixtures/pytorch");
+        String p = System.getProperty("latentwatch.fixtures", "src/test/resources/fixtures/pytorch");
         Path root = Paths.get(p).toAbsolutePath().normalize();
         assertTrue(Files.isDirectory(root), "fixtures not found at " + root);
         return root;
