@@ -1,15 +1,23 @@
 package io.latentwatch.frames;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * Turns encoded images (PNG, JPEG, BMP; read by {@link ImageReading}) into model input: in_channels × size × size
- * values, p / 255 × 2 − 1. Grayscale models take luma (0.299 R + 0.587 G + 0.114 B) of colour input; colour
- * models take RGB (a gray image is repeated over the three channels). Images of another size are resized with
- * bilinear interpolation to size × size (aspect ratio not kept), after the channel conversion.
+ * values, p / 255 × 2 − 1 ({@link #normalised(float)}). Grayscale models take luma ({@link #luma}: 0.299 R + 0.587 G
+ * + 0.114 B) of colour input; colour models take RGB (a gray image is repeated over the three channels). Images of
+ * another size are resized with bilinear interpolation to size × size (aspect ratio not kept), after the channel
+ * conversion.
+ *
+ * <p>This is the one place of that rule: the decoder, the datasets, the synthetic camera and the fine-tuner's
+ * reservoir all convert through it, so that what is scored is what was trained on, to the bit.
  */
 public final class ImageFrames {
 
@@ -48,6 +56,80 @@ public final class ImageFrames {
      * interpolated at without subsampling, so the picture neither shifts nor stretches.
      */
     static void normalise(BufferedImage img, int channels, int size, float[] out, int offset, int sourceWidth, int sourceHeight, int period) {
+        // frames come at the model's size: read their samples in bulk rather than pixel by pixel through getRGB
+        if (period == 1 && normaliseRaster(img, channels, size, out, offset)) {
+            return;
+        }
+        resample(img, channels, size, out, offset, sourceWidth, sourceHeight, period);
+    }
+
+    /**
+     * The model input value of an 8-bit level: p / 255 × 2 − 1, in exactly this order of float operations. Every
+     * conversion of pixels to model input goes through here: the models were trained on these values bit for bit,
+     * and {@code p * (2 / 255f) - 1} differs in the last bit for some levels.
+     */
+    public static float normalised(float level) {
+        return level / 255f * 2f - 1f;
+    }
+
+    /**
+     * The 8-bit level nearest a model input value, clamped to 0..255: the inverse of {@link #normalised(float)}, which
+     * gives back {@code p} for {@code normalised(p)}; NaN gives 0.
+     */
+    public static int level(float value) {
+        return Math.max(0, Math.min(255, Math.round((value + 1f) * 127.5f)));
+    }
+
+    /** Luma of an RGB pixel (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B), in the levels of its channels. */
+    public static float luma(float r, float g, float b) {
+        return 0.299f * r + 0.587f * g + 0.114f * b;
+    }
+
+    /**
+     * What {@link #resample} computes, value for value, read from the raster in bulk instead of pixel by pixel
+     * through the colour model: for images of the model's size with 8-bit gray or (s)RGB samples, which is what PNG
+     * and JPEG frames decode to. Returns false, having written nothing, for any other image.
+     */
+    static boolean normaliseRaster(BufferedImage image, int channels, int size, float[] out, int offset) {
+        if (image.getWidth() != size || image.getHeight() != size) {
+            return false;
+        }
+        ColorModel cm = image.getColorModel();
+        if (!(cm instanceof ComponentColorModel) || cm.isAlphaPremultiplied() || cm.getTransferType() != DataBuffer.TYPE_BYTE) {
+            return false;
+        }
+        int components = cm.getNumColorComponents();
+        ColorSpace cs = cm.getColorSpace();
+        // these two are the cases where getRGB hands the samples through unchanged
+        boolean gray = components == 1 && cs.getType() == ColorSpace.TYPE_GRAY && cm.getPixelSize() == 8;
+        boolean rgb = components == 3 && cs.isCS_sRGB() && cm.getComponentSize(0) == 8;
+        if (!gray && !rgb) {
+            return false;
+        }
+        Raster raster = image.getRaster();
+        int bands = raster.getNumBands();
+        int[] samples = raster.getPixels(0, 0, size, size, (int[]) null);
+        int plane = size * size;
+        for (int p = 0; p < plane; p++) {
+            int o = p * bands;
+            if (gray) {
+                float v = normalised(samples[o]);
+                for (int c = 0; c < channels; c++) {
+                    out[offset + c * plane + p] = v;
+                }
+            } else if (channels == 1) {
+                out[offset + p] = normalised(luma(samples[o], samples[o + 1], samples[o + 2]));
+            } else {
+                out[offset + p] = normalised(samples[o]);
+                out[offset + plane + p] = normalised(samples[o + 1]);
+                out[offset + 2 * plane + p] = normalised(samples[o + 2]);
+            }
+        }
+        return true;
+    }
+
+    /** Any image, pixel by pixel through its colour model, resized (bilinear) where it is not size × size. */
+    static void resample(BufferedImage img, int channels, int size, float[] out, int offset, int sourceWidth, int sourceHeight, int period) {
         int w = img.getWidth();
         int h = img.getHeight();
         float[] planes = planes(img, channels);
@@ -58,7 +140,7 @@ public final class ImageFrames {
                 float sy = sample(y, sourceHeight, size, period);
                 for (int x = 0; x < size; x++) {
                     float p = exact ? planes[c * w * h + y * w + x] : bilinear(planes, c * w * h, w, h, sample(x, sourceWidth, size, period), sy);
-                    out[offset + c * plane + y * size + x] = p / 255f * 2f - 1f;
+                    out[offset + c * plane + y * size + x] = normalised(p);
                 }
             }
         }
@@ -101,7 +183,7 @@ public final class ImageFrames {
                 float g = (rgb >> 8) & 0xff;
                 float b = rgb & 0xff;
                 if (channels == 1) {
-                    out[p] = 0.299f * r + 0.587f * g + 0.114f * b;
+                    out[p] = luma(r, g, b);
                 } else {
                     out[p] = r;
                     out[w * h + p] = g;

@@ -1,6 +1,5 @@
 package io.latentwatch.frames;
 
-import io.latentwatch.frames.ImageEncoding;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -42,9 +41,9 @@ public final class ImageGrids {
             for (int y = 0; y < tile; y++) {
                 for (int x = 0; x < tile; x++) {
                     int p = base + (y / scale) * size + x / scale;
-                    int r = level(frames[p]);
-                    int gr = channels == 3 ? level(frames[p + plane]) : r;
-                    int b = channels == 3 ? level(frames[p + 2 * plane]) : r;
+                    int r = ImageFrames.level(frames[p]);
+                    int gr = channels == 3 ? ImageFrames.level(frames[p + plane]) : r;
+                    int b = channels == 3 ? ImageFrames.level(frames[p + 2 * plane]) : r;
                     img.setRGB(x0 + x, y0 + y, (r << 16) | (gr << 8) | b);
                 }
             }
@@ -79,9 +78,5 @@ public final class ImageGrids {
 
     public static void writePng(BufferedImage img, Path file) throws IOException {
         Files.write(file, ImageEncoding.png(img));
-    }
-
-    private static int level(float v) {
-        return Math.max(0, Math.min(255, Math.round((v + 1) / 2 * 255)));
     }
 }

@@ -471,11 +471,11 @@ public final class ScoringJob {
                         ? thresholdFunction().followingTheModel() : thresholdFunction())
                 .name("threshold per source")
                 .uid(UID_THRESHOLD);
-        judged.sinkTo(sink("latents", new KafkaRecords.LatentsSerializer(options.get(ScoringJobOptions.LATENTS_TOPIC))))
+        judged.sinkTo(sink("latents", KafkaRecords.latents(options.get(ScoringJobOptions.LATENTS_TOPIC))))
                 .name("latents sink")
                 .uid(UID_LATENTS_SINK);
         DataStream<Alert> alerts = judged.getSideOutput(ThresholdFunction.ALERTS);
-        alerts.sinkTo(sink("alerts", new KafkaRecords.AlertsSerializer(options.get(ScoringJobOptions.ALERTS_TOPIC))))
+        alerts.sinkTo(sink("alerts", KafkaRecords.alerts(options.get(ScoringJobOptions.ALERTS_TOPIC))))
                 .name("alerts sink")
                 .uid(UID_ALERTS_SINK);
         if (tuning != null) {
@@ -488,14 +488,14 @@ public final class ScoringJob {
                     .setMaxParallelism(1);
             // the scorers answer the records they refuse on the same topic, as rejections (which they ignore in turn)
             decisions.union(scored.getSideOutput(ModelSwitchingScoringFunction.REFUSED_UPDATES))
-                    .sinkTo(sink("model-updates", new KafkaRecords.ModelUpdatesSerializer(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC),
+                    .sinkTo(sink("model-updates", KafkaRecords.modelUpdates(options.get(ScoringJobOptions.MODEL_UPDATES_TOPIC),
                             options.get(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE))))
                     .name("model-updates sink")
                     .uid(UID_UPDATES_SINK)
                     .setParallelism(1);
         }
         DataStream<DeadLetter> dead = frames.getSideOutput(FrameDecoder.DEAD_LETTERS);
-        dead.sinkTo(sink("dlq", new KafkaRecords.DeadLetterSerializer(options.get(ScoringJobOptions.DLQ_TOPIC), kafka.toProperties(), kafka)))
+        dead.sinkTo(sink("dlq", KafkaRecords.deadLetters(options.get(ScoringJobOptions.DLQ_TOPIC), kafka.toProperties(), kafka)))
                 .name("dead-letter sink")
                 .uid(UID_DLQ_SINK)
                 .setParallelism(parallelism);

@@ -1,5 +1,6 @@
 package io.latentwatch.tuning;
 
+import io.latentwatch.frames.ImageFrames;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -168,8 +169,8 @@ public final class NormalFrameReservoir {
 
     /**
      * The whole state as bytes (settings, counters, generator, frames). A frame of 8-bit pixels, every value
-     * p / 255 × 2 − 1 as the decoder makes it, takes one byte a value (its pixels); any other frame (resized, luma,
-     * not finite) four, so the round trip is exact either way.
+     * p / 255 × 2 − 1 as {@link ImageFrames#normalised(float)} makes it, takes one byte a value (its pixels); any
+     * other frame (resized, luma, not finite) four, so the round trip is exact either way.
      *
      * @throws IllegalStateException if the frames do not fit one byte array (2 GiB)
      */
@@ -195,7 +196,7 @@ public final class NormalFrameReservoir {
             if (eightBit[i]) {
                 b.put(EIGHT_BIT_FRAME);
                 for (float v : f) {
-                    b.put((byte) pixel(v));
+                    b.put((byte) ImageFrames.level(v));
                 }
             } else {
                 b.put(FLOAT_FRAME);
@@ -211,15 +212,10 @@ public final class NormalFrameReservoir {
         return i < trainingCount ? training[i] : heldOut[i - trainingCount];
     }
 
-    /** The 8-bit pixel whose normalised value is {@code v}, by the decoder's own arithmetic, if it is exactly one. */
-    private static int pixel(float v) {
-        return Math.round((v + 1f) * 127.5f);
-    }
-
+    /** Whether every value is exactly the normalised value of an 8-bit pixel, so that the pixels hold it whole. */
     private static boolean eightBit(float[] frame) {
         for (float v : frame) {
-            int p = pixel(v);
-            if (p < 0 || p > 255 || p / 255f * 2f - 1f != v) {
+            if (ImageFrames.normalised(ImageFrames.level(v)) != v) {
                 return false;
             }
         }
@@ -280,7 +276,7 @@ public final class NormalFrameReservoir {
                     throw new BufferUnderflowException();
                 }
                 for (int k = 0; k < frameValues; k++) {
-                    f[k] = (b.get() & 0xFF) / 255f * 2f - 1f;
+                    f[k] = ImageFrames.normalised(b.get() & 0xFF);
                 }
             } else if (encoding == FLOAT_FRAME) {
                 if (b.remaining() < Float.BYTES * frameValues) {

@@ -470,11 +470,11 @@ public final class SyntheticCamera {
         return planes;
     }
 
-    /** 0.299 R + 0.587 G + 0.114 B, the luma {@link ImageFrames} takes for grayscale models. */
+    /** The luma {@link ImageFrames} takes for grayscale models, so that a gray camera sees what a gray model is fed. */
     private static float[] luma(float[][] rgb) {
         float[] out = new float[rgb[0].length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = 0.299f * rgb[0][i] + 0.587f * rgb[1][i] + 0.114f * rgb[2][i];
+            out[i] = ImageFrames.luma(rgb[0][i], rgb[1][i], rgb[2][i]);
         }
         return out;
     }

@@ -37,7 +37,8 @@ import org.apache.flink.util.OutputTag;
  * </ul>
  *
  * <p>An image much larger than the model's image size is decoded subsampled ({@link ImageReading}); one of the
- * model's size is decoded whole, and converted exactly as {@link ImageFrames} converts it.
+ * model's size is decoded whole. Either is converted by {@link ImageFrames}, exactly as training converts it (a frame
+ * of the model's size through its bulk raster path).
  *
  * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters).
  */
@@ -179,59 +180,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channel"
                     + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + CHANNEL_POLICY.key() + "=exact)");
         }
-        float[] pixels = new float[channels * imageSize * imageSize];
-        if (decoded.period() > 1 || !normaliseRaster(image, channels, imageSize, pixels)) {
-            decoded.normalise(channels, imageSize, pixels, 0);
-        }
-        return new Frame(source, frameId, capturedAt, pixels);
-    }
-
-    /**
-     * What {@link ImageFrames#normalise} computes, value for value, read from the raster in bulk instead of pixel by
-     * pixel through the colour model: for images of the model's size with 8-bit gray or (s)RGB samples, which is what
-     * PNG and JPEG frames decode to. Returns false, having written nothing, for any other image.
-     */
-    static boolean normaliseRaster(BufferedImage image, int channels, int size, float[] out) {
-        if (image.getWidth() != size || image.getHeight() != size) {
-            return false;
-        }
-        java.awt.image.ColorModel cm = image.getColorModel();
-        if (!(cm instanceof java.awt.image.ComponentColorModel) || cm.isAlphaPremultiplied()
-                || cm.getTransferType() != java.awt.image.DataBuffer.TYPE_BYTE) {
-            return false;
-        }
-        int components = cm.getNumColorComponents();
-        java.awt.color.ColorSpace cs = cm.getColorSpace();
-        boolean gray = components == 1 && cs.getType() == java.awt.color.ColorSpace.TYPE_GRAY && cm.getPixelSize() == 8;
-        boolean rgb = components == 3 && cs.isCS_sRGB() && cm.getComponentSize(0) == 8;
-        if (!gray && !rgb) {
-            return false;
-        }
-        int bands = image.getRaster().getNumBands();
-        int[] samples = image.getRaster().getPixels(0, 0, size, size, (int[]) null);
-        int plane = size * size;
-        for (int p = 0; p < plane; p++) {
-            int o = p * bands;
-            if (gray) {
-                float v = samples[o];
-                for (int c = 0; c < channels; c++) {
-                    out[c * plane + p] = v / 255f * 2f - 1f;
-                }
-            } else {
-                float r = samples[o];
-                float g = samples[o + 1];
-                float b = samples[o + 2];
-                if (channels == 1) {
-                    float luma = 0.299f * r + 0.587f * g + 0.114f * b;
-                    out[p] = luma / 255f * 2f - 1f;
-                } else {
-                    out[p] = r / 255f * 2f - 1f;
-                    out[plane + p] = g / 255f * 2f - 1f;
-                    out[2 * plane + p] = b / 255f * 2f - 1f;
-                }
-            }
-        }
-        return true;
+        return new Frame(source, frameId, capturedAt, decoded.normalise(channels, imageSize));
     }
 
     private static long capturedAt(RawFrame raw) throws Refused {

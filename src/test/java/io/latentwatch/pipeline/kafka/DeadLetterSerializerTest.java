@@ -21,10 +21,10 @@ class DeadLetterSerializerTest {
 
     private static final int BUDGET = 4096;
 
-    private static KafkaRecords.DeadLetterSerializer serializer() {
+    private static RecordSerializer<DeadLetter> serializer() {
         Properties producer = new Properties();
         producer.setProperty("max.request.size", String.valueOf(BUDGET));
-        return new KafkaRecords.DeadLetterSerializer("dlq", producer);
+        return KafkaRecords.deadLetters("dlq", producer, null);
     }
 
     private static ProducerRecord<byte[], byte[]> deadLetter(byte[] key, byte[] value, String[] headerKeys, byte[][] headerValues) {
