@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -19,12 +20,16 @@ import java.util.stream.Stream;
  * Durable, atomic replacement of files and directories: what is renamed into place was forced to the device first,
  * and the rename itself is forced by syncing the parent directory. After a crash a reader finds the old content or
  * the new one, never a file that is named but empty or partly written. The one write path of the model directory,
- * the registry's files and its version directories.
+ * the registry's files and its version directories, and the one way they delete a directory.
  */
 public final class AtomicFiles {
 
     /** Prefix of the old copy of a directory while {@link #replaceDirectory} swaps it out. */
     static final String OLD = ".old-";
+    /** Prefix of a directory being filled before its rename into place ({@link #stagingDirectory}). */
+    private static final String STAGING = ".tmp-";
+    /** Prefix of a directory renamed aside to be deleted ({@link #deleteDirectory}). */
+    private static final String DELETING = ".deleting-";
 
     private static final LongAdder SYNCS = new LongAdder();
 
@@ -127,6 +132,61 @@ public final class AtomicFiles {
         syncDirectory(parent);
         if (old != null) {
             deleteTree(old);
+        }
+    }
+
+    /**
+     * Writes a directory of files as a whole: they go into a {@link #stagingDirectory}, which then takes the place of
+     * {@code target} ({@link #replaceDirectory}); the staging directory is gone afterwards, whatever happened.
+     *
+     * @param files the directory's content: file name to bytes
+     */
+    public static void writeDirectory(Path target, Map<String, byte[]> files) throws IOException {
+        Path fresh = stagingDirectory(target);
+        try {
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                Files.write(fresh.resolve(f.getKey()), f.getValue());
+            }
+            replaceDirectory(fresh, target);
+        } finally {
+            deleteTree(fresh);
+        }
+    }
+
+    /**
+     * A fresh, empty directory beside {@code target} ({@code .tmp-NAME-...}) to fill and then rename into place with
+     * {@link #replaceDirectory}; the parent is created if missing. A caller that checks what it wrote before the rename
+     * (the registry) fills one itself; {@link #writeDirectory} does both.
+     */
+    public static Path stagingDirectory(Path target) throws IOException {
+        Path parent = target.toAbsolutePath().normalize().getParent();
+        Files.createDirectories(parent);
+        return Files.createDirectory(parent.resolve(STAGING + target.getFileName() + "-" + System.nanoTime()));
+    }
+
+    /**
+     * Deletes a directory so that no reader meets it half deleted: it is renamed aside ({@code .deleting-NAME-...}) in
+     * one step, then deleted. A crash in between leaves the renamed copy for {@link #deleteLeftovers}.
+     */
+    public static void deleteDirectory(Path dir) throws IOException {
+        Path gone = dir.resolveSibling(DELETING + dir.getFileName() + "-" + System.nanoTime());
+        Files.move(dir, gone, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(gone);
+    }
+
+    /**
+     * Deletes what interrupted writes left in {@code dir}: staging directories and directories renamed aside for
+     * deletion. Only for a directory whose writers take turns (the registry holds its lock): it would delete another
+     * writer's staging directory too.
+     */
+    public static void deleteLeftovers(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(STAGING) || name.startsWith(DELETING)) {
+                    deleteTree(p);
+                }
+            }
         }
     }
 

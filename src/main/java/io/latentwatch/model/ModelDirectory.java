@@ -39,7 +39,7 @@ public final class ModelDirectory {
 
     /**
      * Writes a model directory as a whole: model.json and the weights go into a temporary sibling directory, are
-     * forced to the device, and the directory then takes the place of {@code dir} ({@link AtomicFiles#replaceDirectory}).
+     * forced to the device, and the directory then takes the place of {@code dir} ({@link AtomicFiles#writeDirectory}).
      * A reader (or a crash) meets the old model or the new one, never model.json of one with the weights of the other;
      * whatever else was in an existing {@code dir} goes with the old model. The sha256 in the written model.json is
      * that of the written weights.
@@ -52,16 +52,7 @@ public final class ModelDirectory {
         }
         byte[] weights = SafeTensors.write(DipVaeWeights.export(model));
         ModelMetadata written = metadata.withSha256(sha256(weights));
-        Path parent = dir.toAbsolutePath().normalize().getParent();
-        Files.createDirectories(parent);
-        Path fresh = Files.createDirectory(parent.resolve(".tmp-" + dir.getFileName() + "-" + System.nanoTime()));
-        try {
-            Files.write(fresh.resolve(WEIGHTS), weights);
-            Files.write(fresh.resolve(MODEL_JSON), written.toJson().getBytes(StandardCharsets.UTF_8));
-            AtomicFiles.replaceDirectory(fresh, dir);
-        } finally {
-            AtomicFiles.deleteTree(fresh);
-        }
+        AtomicFiles.writeDirectory(dir, Map.of(WEIGHTS, weights, MODEL_JSON, written.toJson().getBytes(StandardCharsets.UTF_8)));
         return written;
     }
 
@@ -82,20 +73,53 @@ public final class ModelDirectory {
             ModelMetadata meta = ModelMetadata.fromJson(new String(json, StandardCharsets.UTF_8));
             byte[] weights = readBytes(dir, WEIGHTS);
             String actual = sha256(weights);
-            if (!actual.equalsIgnoreCase(meta.sha256())) {
+            if (!actual.equalsIgnoreCase(meta.sha256()) && attempt < 3) {
                 // the directory may have been replaced between the two reads (write(); its inode can be
                 // reused, so no identity check is safe): read it again, whole, before refusing it
-                if (attempt < 3) {
-                    continue;
-                }
-                throw new ModelFormatException(
-                        "model " + dir + ": sha256 of " + WEIGHTS + " is " + actual + " but model.json says " + meta.sha256()
-                                + " (file changed or corrupted)");
+                continue;
             }
+            requireSha256(dir, meta, actual);
             Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights, WEIGHTS);
             DipVae model = new DipVae(meta.config()).initialize(manager);
             DipVaeWeights.load(model, tensors, WEIGHTS);
             return new Loaded(meta, model);
+        }
+    }
+
+    /**
+     * Reads the weights of a model directory, checked against the sha256 that its model.json names ({@code meta}): the
+     * bytes to copy or load are the ones that were checked.
+     *
+     * @throws ModelFormatException if the weights file is missing or its sha256 is not model.json's
+     */
+    public static byte[] readWeights(Path dir, ModelMetadata meta) throws IOException {
+        byte[] weights = readBytes(dir, WEIGHTS);
+        requireSha256(dir, meta, sha256(weights));
+        return weights;
+    }
+
+    /**
+     * Checks that the weights file of a model directory is the one its model.json names ({@code meta}), without
+     * reading it when {@code hashes} saw it unchanged: for a caller that checks the same directories again and again
+     * (the registry's lookups) and loads them with {@link #read}, which hashes what it loads.
+     *
+     * @throws ModelFormatException if the weights file is missing or its sha256 is not model.json's
+     */
+    public static void verifyWeights(Path dir, ModelMetadata meta, FileHashes hashes) throws IOException {
+        String actual;
+        try {
+            actual = hashes.sha256(dir.resolve(WEIGHTS));
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(missing(dir, WEIGHTS), e);
+        }
+        requireSha256(dir, meta, actual);
+    }
+
+    /** The one check of the weights against model.json: {@code actual} is their sha256. */
+    private static void requireSha256(Path dir, ModelMetadata meta, String actual) throws ModelFormatException {
+        if (!actual.equalsIgnoreCase(meta.sha256())) {
+            throw new ModelFormatException("model " + dir + ": sha256 of " + WEIGHTS + " is " + actual + " but model.json says " + meta.sha256()
+                    + " (file changed or corrupted)");
         }
     }
 
@@ -107,10 +131,14 @@ public final class ModelDirectory {
                 return Files.readAllBytes(dir.resolve(name));
             } catch (NoSuchFileException e) {
                 if (attempt >= 3) {
-                    throw new ModelFormatException("model " + dir + " has no " + name, e);
+                    throw new ModelFormatException(missing(dir, name), e);
                 }
             }
         }
+    }
+
+    private static String missing(Path dir, String name) {
+        return "model " + dir + " has no " + name;
     }
 
     /** Lower-case hex sha256 of the bytes. */

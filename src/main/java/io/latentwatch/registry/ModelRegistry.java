@@ -1,15 +1,13 @@
 package io.latentwatch.registry;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
 import io.latentwatch.model.AtomicFiles;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.FileHashes;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelFormatException;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.model.SafeTensors;
-import io.latentwatch.tuning.FineTuneResult;
-import io.latentwatch.tuning.GateDecision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -19,26 +17,21 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +56,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Writing: a version is written into a temporary directory ({@code .tmp-v000007-...}), its weights' sha256
  *       checked against model.json, its files forced to the device, then renamed into place in one step and the
  *       registry directory forced, so a version directory is complete or absent, after a crash too. registry.json
- *       and the reference set are replaced the same way ({@link AtomicFiles}). A file lock ({@code .lock})
- *       serialises the writers: the job's fine-tuner (one) and operators' pin/rollback commands.
+ *       and the reference set are replaced the same way, and pruned versions renamed aside before they are deleted
+ *       ({@link AtomicFiles}). A file lock ({@code .lock}) serialises the writers: the job's fine-tuner (one) and
+ *       operators' pin/rollback commands.
  *   <li>Reading: a version is served only if its model.json parses, names the directory's version, and matches its
  *       weights' sha256; a refused version is skipped, with a warning, for the newest valid one.
  *   <li>Serving: the pinned version if one is pinned (fine-tuned candidates are then refused); otherwise the newest
@@ -83,14 +77,13 @@ public final class ModelRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d{1,18})");
     private static final String LOCK = ".lock";
-    private static final String TEMPORARY = ".tmp-";
-    private static final String DELETING = ".deleting-";
     /** One holder of the file lock per JVM (a JVM may not lock the same file twice). */
     private static final Object JVM_LOCK = new Object();
 
     private final Path root;
     private final int keepLast;
-    private final Map<Path, HashedFile> hashed = new ConcurrentHashMap<>();
+    /** The versions' weights hashed so far: the fine-tuner's watch looks the served version up every half second. */
+    private final FileHashes hashes = new FileHashes();
 
     private ModelRegistry(Builder b) {
         this.root = b.root.toAbsolutePath().normalize();
@@ -155,39 +148,9 @@ public final class ModelRegistry {
         if (meta.version() != version) {
             throw new ModelFormatException("model " + dir + ": model.json says version " + meta.version() + ", the directory is version " + version);
         }
-        String actual;
-        try {
-            actual = sha256Of(dir.resolve(ModelDirectory.WEIGHTS));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException("model " + dir + " has no " + ModelDirectory.WEIGHTS, e);
-        }
-        if (!actual.equalsIgnoreCase(meta.sha256())) {
-            throw new ModelFormatException("model " + dir + ": sha256 of " + ModelDirectory.WEIGHTS + " is " + actual
-                    + " but model.json says " + meta.sha256() + " (file changed or corrupted)");
-        }
+        ModelDirectory.verifyWeights(dir, meta, hashes);
         return new RegisteredModel(version, dir, meta);
     }
-
-    /**
-     * The sha256 of a file, hashed again only when its size, modification time or identity (inode) changed: the
-     * fine-tuner's watch checks the served version every half second, and its weights are megabytes. A change that
-     * leaves all three alone (bit rot) is caught when the version is loaded ({@link ModelDirectory#read} hashes the
-     * bytes it reads).
-     */
-    private String sha256Of(Path file) throws IOException {
-        BasicFileAttributes seen = Files.readAttributes(file, BasicFileAttributes.class);
-        HashedFile known = hashed.get(file);
-        if (known != null && known.size == seen.size() && known.modified.equals(seen.lastModifiedTime())
-                && Objects.equals(known.identity, seen.fileKey())) {
-            return known.sha256;
-        }
-        // attributes read before the bytes: a change in between makes the next call hash again
-        String sha = ModelDirectory.sha256(Files.readAllBytes(file));
-        hashed.put(file, new HashedFile(seen.size(), seen.lastModifiedTime(), seen.fileKey(), sha));
-        return sha;
-    }
-
-    private record HashedFile(long size, FileTime modified, Object identity, String sha256) {}
 
     /** The newest valid version that no rollback retired, skipping (and logging) refused ones. */
     public Optional<RegisteredModel> latest() throws IOException {
@@ -300,17 +263,7 @@ public final class ModelRegistry {
      */
     public ModelUpdate adopt(Path modelDirectory) throws IOException {
         ModelMetadata meta = ModelDirectory.readMetadata(modelDirectory);
-        byte[] weights;
-        try {
-            weights = Files.readAllBytes(modelDirectory.resolve(ModelDirectory.WEIGHTS));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException("model " + modelDirectory + " has no " + ModelDirectory.WEIGHTS, e);
-        }
-        String sha = ModelDirectory.sha256(weights);
-        if (!sha.equalsIgnoreCase(meta.sha256())) {
-            throw new ModelFormatException("model " + modelDirectory + ": sha256 of " + ModelDirectory.WEIGHTS + " is " + sha
-                    + " but model.json says " + meta.sha256() + " (file changed or corrupted)");
-        }
+        byte[] weights = ModelDirectory.readWeights(modelDirectory, meta);
         byte[] json = Files.readAllBytes(modelDirectory.resolve(ModelDirectory.MODEL_JSON));
         return locked(() -> {
             if (!versions().isEmpty()) {
@@ -318,80 +271,69 @@ public final class ModelRegistry {
                         + "; the initial model is adopted into an empty registry only");
             }
             Path target = path(meta.version());
-            Path tmp = temporary(target);
-            try {
-                Files.write(tmp.resolve(ModelDirectory.WEIGHTS), weights);
-                Files.write(tmp.resolve(ModelDirectory.MODEL_JSON), json);
-                moveIntoPlace(tmp, target);
-            } finally {
-                deleteTree(tmp);
-            }
+            AtomicFiles.deleteLeftovers(root);
+            requireNew(target);
+            AtomicFiles.writeDirectory(target, Map.of(ModelDirectory.WEIGHTS, weights, ModelDirectory.MODEL_JSON, json));
             RegistryFile.read(root).withHighestVersion(meta.version()).write(root);
-            return new ModelUpdate(meta.version(), meta.parentVersion(), target.toString(), sha, true,
+            // the weights matched model.json's sha256 up to case; the record carries the hash's lower-case hex
+            return new ModelUpdate(meta.version(), meta.parentVersion(), target.toString(), meta.sha256().toLowerCase(Locale.ROOT), true,
                     "initial model from " + modelDirectory.toAbsolutePath().normalize(), null, null, Instant.now());
         });
     }
 
     /**
-     * Registers a fine-tuned candidate the gate decided about. An accepted one is written as the next version
-     * (parent_version = the serving model's version, the gate's calibration, the fine-tune summary with the gate's
-     * numbers as its {@code validation}), checked and renamed into place, then old versions are pruned. Refused
-     * without writing: a candidate the gate rejected, one registered while the registry is pinned, and one whose
-     * parent is no longer the serving version (a rollback or another version came in meanwhile). A failed write is
-     * a rejection too. Never throws for those: every outcome is a {@link ModelUpdate}.
+     * Registers a candidate that was judged fit to serve: it is written as the next version (parent_version = the
+     * serving model's version, the acceptance's calibration and training summary), checked and renamed into place,
+     * then old versions are pruned. Refused without writing: a candidate registered while the registry is pinned, and
+     * one whose parent is no longer the serving version (a rollback or another version came in meanwhile). A failed
+     * write is a rejection too. Never throws for those: every outcome is a {@link ModelUpdate}. A candidate that was
+     * judged unfit never comes here; its judge writes its rejection.
      *
      * @param candidate the fine-tuned network
      * @param parent the metadata of the serving model it was fine-tuned from
-     * @param decision the gate's decision
-     * @param trainingSummary the fine-tune's summary ({@link FineTuneResult#summary()}), may be null
+     * @param acceptance what the candidate's version and its record say besides the network
      */
-    public ModelUpdate register(DipVae candidate, ModelMetadata parent, GateDecision decision, JsonObject trainingSummary) {
-        if (!decision.accepted()) {
-            return rejected(parent, decision, decision.reason());
-        }
+    public ModelUpdate register(DipVae candidate, ModelMetadata parent, Acceptance acceptance) {
         try {
             return locked(() -> {
                 RegistryFile file = RegistryFile.read(root);
                 if (file.pinned() != null) {
-                    return rejected(parent, decision, "registry is pinned to version " + file.pinned() + "; candidates are refused until it is unpinned");
+                    return rejected(parent, acceptance, "registry is pinned to version " + file.pinned() + "; candidates are refused until it is unpinned");
                 }
                 Optional<RegisteredModel> serving = serving();
                 if (serving.isEmpty() || serving.get().version() != parent.version()) {
-                    return rejected(parent, decision, "the candidate's parent, version " + parent.version() + ", is no longer served (now "
+                    return rejected(parent, acceptance, "the candidate's parent, version " + parent.version() + ", is no longer served (now "
                             + serving.map(m -> "version " + m.version()).orElse("none") + ")");
                 }
                 long version = nextVersion(file);
-                JsonObject training = trainingSummary == null ? new JsonObject() : trainingSummary.deepCopy();
-                training.add("validation", decision.toJson());
-                ModelMetadata meta = new ModelMetadata(version, parent.version(), Instant.now(), parent.config(), decision.calibration(),
-                        training, null);
+                ModelMetadata meta = new ModelMetadata(version, parent.version(), Instant.now(), parent.config(), acceptance.calibration(),
+                        acceptance.training(), null);
                 Path target = path(version);
-                Path tmp = temporary(target);
+                AtomicFiles.deleteLeftovers(root);
+                requireNew(target);
+                Path staged = AtomicFiles.stagingDirectory(target);
                 ModelMetadata written;
                 try {
-                    written = ModelDirectory.write(tmp, candidate, meta);
-                    String onDisk = ModelDirectory.sha256(Files.readAllBytes(tmp.resolve(ModelDirectory.WEIGHTS)));
-                    if (!onDisk.equals(written.sha256())) {
-                        throw new ModelFormatException("weights read back with sha256 " + onDisk + ", written as " + written.sha256());
-                    }
-                    moveIntoPlace(tmp, target);
+                    written = ModelDirectory.write(staged, candidate, meta);
+                    ModelDirectory.readWeights(staged, written); // read back: the weights file holds what model.json names
+                    AtomicFiles.replaceDirectory(staged, target);
                 } finally {
-                    deleteTree(tmp);
+                    AtomicFiles.deleteTree(staged);
                 }
                 RegistryFile now = RegistryFile.read(root).withHighestVersion(version);
                 now.write(root);
                 prune(now);
-                return new ModelUpdate(version, parent.version(), target.toString(), written.sha256(), true, decision.reason(),
-                        decision.valLossBefore(), decision.valLossAfter(), written.createdAt());
+                return new ModelUpdate(version, parent.version(), target.toString(), written.sha256(), true, acceptance.reason(),
+                        acceptance.valLossBefore(), acceptance.valLossAfter(), written.createdAt());
             });
         } catch (IOException | RuntimeException e) {
             LOG.warn("registry {}: could not register a candidate of version {}", root, parent.version(), e);
-            return rejected(parent, decision, "could not write the candidate to the registry: " + e);
+            return rejected(parent, acceptance, "could not write the candidate to the registry: " + e);
         }
     }
 
-    private static ModelUpdate rejected(ModelMetadata parent, GateDecision decision, String reason) {
-        return ModelUpdate.rejected(parent.version(), reason, decision.valLossBefore(), decision.valLossAfter(), Instant.now());
+    private static ModelUpdate rejected(ModelMetadata parent, Acceptance acceptance, String reason) {
+        return ModelUpdate.rejected(parent.version(), reason, acceptance.valLossBefore(), acceptance.valLossAfter(), Instant.now());
     }
 
     /**
@@ -578,9 +520,7 @@ public final class ModelRegistry {
         SortedSet<Long> retired = new TreeSet<>(file.retired());
         for (long v : versions()) {
             if (!keep.contains(v)) {
-                Path gone = root.resolve(DELETING + path(v).getFileName() + "-" + System.nanoTime());
-                Files.move(path(v), gone, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(gone);
+                AtomicFiles.deleteDirectory(path(v));
                 retired.remove(v);
                 LOG.info("registry {}: deleted version {} (keeping the newest {})", root, v, keepLast);
             }
@@ -590,31 +530,11 @@ public final class ModelRegistry {
         }
     }
 
-    /** A fresh temporary directory for a version's files; leftovers of an interrupted write are deleted first. */
-    private Path temporary(Path target) throws IOException {
-        try (Stream<Path> entries = Files.list(root)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(TEMPORARY) || name.startsWith(DELETING)) {
-                    deleteTree(p);
-                }
-            }
-        }
-        return Files.createDirectory(root.resolve(TEMPORARY + target.getFileName() + "-" + System.nanoTime()));
-    }
-
-    /** Renames a complete version directory into place, its files and the rename forced to the device. */
-    private void moveIntoPlace(Path tmp, Path target) throws IOException {
+    /** Versions are never rewritten: a version directory that is there already is a bug or another writer's. */
+    private static void requireNew(Path target) throws IOException {
         if (Files.exists(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "version directory exists already");
         }
-        AtomicFiles.syncTree(tmp);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        AtomicFiles.syncDirectory(root);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        AtomicFiles.deleteTree(dir);
     }
 
     private static List<Long> descending(List<Long> ascending) {

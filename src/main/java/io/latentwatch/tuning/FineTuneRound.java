@@ -74,7 +74,7 @@ public final class FineTuneRound {
                 }
                 try (FineTuneResult tuned = tuner.fineTune(serving.model, training)) {
                     GateDecision decision = gate.evaluate(serving.model, serving.metadata, tuned, heldOut, reference);
-                    ModelUpdate update = registry.register(tuned.candidate(), serving.metadata, decision, tuned.summary());
+                    ModelUpdate update = decision.apply(registry, tuned.candidate(), serving.metadata, tuned.summary());
                     LOG.info("fine-tune of version {} ({} steps, {} s): {}", parent, tuned.stepsRun(), String.format("%.1f", tuned.seconds()),
                             update.toJson());
                     return update;

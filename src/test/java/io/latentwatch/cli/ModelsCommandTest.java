@@ -40,7 +40,7 @@ class ModelsCommandTest {
                 c.addProperty("score", "mse");
                 c.addProperty("threshold", 0.04 + i / 100.0);
                 GateDecision ok = new GateDecision(true, "test", 0.03, 0.02, 0.03, 0.03, 60, 20, 0.04 + i / 100.0, c);
-                ModelUpdate u = r.register(network, r.serving().orElseThrow().metadata(), ok, null);
+                ModelUpdate u = ok.apply(r, network, r.serving().orElseThrow().metadata(), null);
                 assertTrue(u.accepted(), u.reason());
             }
         }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -69,5 +70,23 @@ class AtomicFilesTest {
         assertEquals("new", Files.readString(target.resolve("a")));
         assertEquals(List.of("model"), names(tmp));
         assertFalse(Files.exists(old));
+    }
+
+    @Test
+    void aDirectoryIsWrittenAsAWholeAndDeletedAfterARenameAside() throws Exception {
+        Path target = tmp.resolve("v000001");
+        AtomicFiles.writeDirectory(target, Map.of("a", "1".getBytes(StandardCharsets.UTF_8), "b", "2".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("a", "b"), names(target));
+        assertEquals(List.of("v000001"), names(tmp), "no staging directory left");
+
+        // what interrupted writes leave: a staging directory and one renamed aside for deletion
+        Path staged = AtomicFiles.stagingDirectory(tmp.resolve("v000002"));
+        Files.writeString(staged.resolve("a"), "half");
+        assertTrue(staged.getFileName().toString().startsWith(".tmp-v000002-"), staged.toString());
+        AtomicFiles.deleteLeftovers(tmp);
+        assertEquals(List.of("v000001"), names(tmp));
+
+        AtomicFiles.deleteDirectory(target);
+        assertEquals(List.of(), names(tmp));
     }
 }

@@ -20,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Model directory round trip, and every refusal with its message. */
@@ -74,6 +76,32 @@ class ModelDirectoryTest {
             assertEquals(first.metadata.config(), second.metadata.config());
             assertArrayEquals(Files.readAllBytes(dir.resolve(ModelDirectory.WEIGHTS)), Files.readAllBytes(again.resolve(ModelDirectory.WEIGHTS)));
         }
+    }
+
+    /** One check of the weights against model.json: read or verified (cached), with the same refusals. */
+    @Test
+    void weightsAreCheckedAgainstModelJsonWhetherReadOrVerified() throws Exception {
+        Path dir = importFixture();
+        ModelMetadata meta = ModelDirectory.readMetadata(dir);
+        Path weights = dir.resolve(ModelDirectory.WEIGHTS);
+        assertArrayEquals(Files.readAllBytes(weights), ModelDirectory.readWeights(dir, meta));
+        FileHashes hashes = new FileHashes();
+        ModelDirectory.verifyWeights(dir, meta, hashes);
+        assertEquals(meta.sha256(), hashes.sha256(weights));
+
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length + 1)); // another size: hashed again
+        for (Executable check : List.<Executable>of(
+                () -> ModelDirectory.readWeights(dir, meta), () -> ModelDirectory.verifyWeights(dir, meta, hashes))) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, check);
+            assertEquals("model " + dir + ": sha256 of weights.safetensors is " + ModelDirectory.sha256(Files.readAllBytes(weights))
+                    + " but model.json says " + meta.sha256() + " (file changed or corrupted)", e.getMessage());
+        }
+        Files.delete(weights);
+        ModelFormatException gone = assertThrows(ModelFormatException.class, () -> ModelDirectory.verifyWeights(dir, meta, hashes));
+        assertEquals("model " + dir + " has no weights.safetensors", gone.getMessage());
+        ModelFormatException unread = assertThrows(ModelFormatException.class, () -> ModelDirectory.readWeights(dir, meta));
+        assertEquals("model " + dir + " has no weights.safetensors", unread.getMessage());
     }
 
     /**

@@ -68,12 +68,17 @@ class ModelRegistryTest {
         return new GateDecision(true, "test: accepted", 0.03, 0.02, 0.028, 0.029, 60, 20, threshold, c);
     }
 
+    /** The network as a fine-tune of {@code parent} that the gate decided about, the decision carried out. */
+    private ModelUpdate register(ModelRegistry registry, ModelMetadata parent, GateDecision decision, JsonObject summary) {
+        return decision.apply(registry, network, parent, summary);
+    }
+
     /** Registers the network as a fine-tune of the serving version; returns the new version. */
     private long registerNext(ModelRegistry registry) throws Exception {
         ModelMetadata parent = registry.serving().orElseThrow().metadata();
         JsonObject summary = new JsonObject();
         summary.addProperty("source", "latentwatch fine-tune");
-        ModelUpdate u = registry.register(network, parent, accepted(0.05 + parent.version()), summary);
+        ModelUpdate u = register(registry, parent, accepted(0.05 + parent.version()), summary);
         assertTrue(u.accepted(), u.reason());
         return u.version();
     }
@@ -105,7 +110,7 @@ class ModelRegistryTest {
     void anAcceptedCandidateBecomesTheNextVersionWithItsParentAndCalibration() throws Exception {
         ModelRegistry registry = open(10);
         ModelMetadata parent = registry.serving().orElseThrow().metadata();
-        ModelUpdate u = registry.register(network, parent, accepted(0.0421), new JsonObject());
+        ModelUpdate u = register(registry, parent, accepted(0.0421), new JsonObject());
         assertTrue(u.accepted(), u.reason());
         assertEquals(2L, u.version());
         assertEquals(1L, u.parentVersion());
@@ -153,7 +158,7 @@ class ModelRegistryTest {
 
         // a candidate fine-tuned from the corrupted version is not registered on top of the fallback
         ModelMetadata corrupted = ModelDirectory.readMetadata(registry.path(2));
-        ModelUpdate refused = registry.register(network, corrupted, accepted(0.1), null);
+        ModelUpdate refused = register(registry, corrupted, accepted(0.1), null);
         assertFalse(refused.accepted());
         assertEquals("the candidate's parent, version 2, is no longer served (now version 1)", refused.reason());
     }
@@ -184,7 +189,7 @@ class ModelRegistryTest {
         assertEquals(2, reopened.pinned().orElseThrow());
         assertEquals(2, reopened.serving().orElseThrow().version());
         assertEquals(3, reopened.latest().orElseThrow().version(), "latest ignores the pin");
-        ModelUpdate whilePinned = reopened.register(network, reopened.serving().orElseThrow().metadata(), accepted(0.1), null);
+        ModelUpdate whilePinned = register(reopened, reopened.serving().orElseThrow().metadata(), accepted(0.1), null);
         assertFalse(whilePinned.accepted());
         assertEquals("registry is pinned to version 2; candidates are refused until it is unpinned", whilePinned.reason());
         IllegalArgumentException busy = assertThrows(IllegalArgumentException.class, () -> reopened.rollback(1));
@@ -200,7 +205,7 @@ class ModelRegistryTest {
         assertEquals(1, third.latest().orElseThrow().version());
         assertEquals(List.of("serving", "retired", "retired"), third.list().stream().map(RegistryEntry::status).collect(Collectors.toList()));
         // fine-tuning continues from version 1; the number is new, the retired versions go
-        ModelUpdate next = third.register(network, third.serving().orElseThrow().metadata(), accepted(0.1), null);
+        ModelUpdate next = register(third, third.serving().orElseThrow().metadata(), accepted(0.1), null);
         assertEquals(4L, next.version());
         assertEquals(1L, next.parentVersion());
         assertEquals(List.of(1L, 4L), third.versions());
@@ -262,10 +267,29 @@ class ModelRegistryTest {
         assertThrows(IllegalArgumentException.class, () -> registry.pin(7));
         IllegalStateException notPinned = assertThrows(IllegalStateException.class, registry::unpin);
         assertTrue(notPinned.getMessage().endsWith("is not pinned"), notPinned.getMessage());
-        ModelUpdate rejected = registry.register(network, registry.get(1).metadata(),
+        ModelUpdate rejected = register(registry, registry.get(1).metadata(),
                 new GateDecision(false, "held-out loss regressed", 0.02, Double.NaN, 0.03, Double.NaN, 60, 20, Double.NaN, null), null);
         assertFalse(rejected.accepted());
         assertEquals("held-out loss regressed", rejected.reason());
         assertEquals(List.of(1L), registry.versions());
+    }
+
+    /** The registry writes what an acceptance brings, as it is: how the candidate was judged is its judge's business. */
+    @Test
+    void anAcceptanceIsWrittenAsItIs() throws Exception {
+        ModelRegistry registry = open(10);
+        JsonObject calibration = new JsonObject();
+        calibration.addProperty("score", "mse");
+        calibration.addProperty("threshold", 0.07);
+        JsonObject training = new JsonObject();
+        training.addProperty("source", "elsewhere");
+        ModelUpdate u = registry.register(network, registry.get(1).metadata(), new Acceptance(calibration, training, "judged fit", 0.5, Double.NaN));
+        assertTrue(u.accepted(), u.reason());
+        assertEquals("judged fit", u.reason());
+        assertEquals(0.5, u.valLossBefore());
+        assertNull(u.valLossAfter(), "a loss that was not measured is written as null");
+        ModelMetadata v2 = registry.get(2).metadata();
+        assertEquals(0.07, v2.threshold());
+        assertEquals(training, v2.training(), "no validation object added by the registry");
     }
 }

@@ -95,7 +95,7 @@ class FineTunerTest {
                 assertNull(d.calibration());
                 ModelRegistry registry = ModelRegistry.builder().setRoot(tmp.resolve("registry")).build();
                 registry.adopt(dir);
-                ModelUpdate update = registry.register(tuned.candidate(), serving.metadata, d, tuned.summary());
+                ModelUpdate update = d.apply(registry, tuned.candidate(), serving.metadata, tuned.summary());
                 assertFalse(update.accepted());
                 assertEquals(d.reason(), update.reason());
                 assertNull(update.version());
