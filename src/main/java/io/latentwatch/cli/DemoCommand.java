@@ -9,6 +9,7 @@ import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.JobFlags;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
@@ -186,7 +187,7 @@ final class DemoCommand implements Callable<Integer> {
             conf.set(ScoringJobOptions.MODEL_PATH, modelDir.toString());
             conf.set(ScoringJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             conf.set(ScoringJobOptions.CHECKPOINT_INTERVAL, checkpointInterval);
-            conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, RunCommand.delivery(spec, delivery));
+            conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, deliveryGuarantee());
             conf.set(ScoringJobOptions.MAX_BATCH_SIZE, maxBatchSize);
             conf.set(ScoringJobOptions.MAX_BATCH_DELAY, maxBatchDelay);
             conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "latentwatch-demo-" + kafka.port());
@@ -234,6 +235,15 @@ final class DemoCommand implements Callable<Integer> {
         out.println("demo stopped");
         out.flush();
         return 0;
+    }
+
+    /** --delivery-guarantee read as the job's flag of that name reads it. */
+    private ScoringJobOptions.Delivery deliveryGuarantee() {
+        try {
+            return JobFlags.DELIVERY_GUARANTEE.parse(delivery);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private void summary(PrintWriter out, Reader r, Map<String, FrameProducer.Sent> truth, long sent, double seconds, ScoringJob job) {

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
  *
  * <p>The streaming subcommands (demo, run, produce, broker, benchmark pipeline and faults) are registered only when Flink and
  * Kafka are on the class path: picocli reflects over every registered command's methods, and those name Flink and
- * Kafka types, so on the model-only class path of {@code scripts/gpu-kit.sh} they would stop every command.
+ * Kafka types, so on the model-only class path of {@code scripts/gpu-kit.sh} they would stop every command. For the
+ * same reason those that need the development broker or producer ({@code io.latentwatch.dev}: demo, produce, broker,
+ * benchmark pipeline and faults) are registered only where that package is: the cluster jar leaves it out, and its
+ * CLI offers run and the model commands.
  */
 @Command(
         name = "latentwatch",
@@ -43,8 +46,9 @@ public final class LatentwatchCommand implements Runnable {
     public static CommandLine commandLine() {
         boolean streaming = onClassPath("org.apache.flink.configuration.Configuration")
                 && onClassPath("org.apache.kafka.clients.consumer.ConsumerRecord");
+        boolean dev = streaming && onClassPath("io.latentwatch.dev.EmbeddedKafka") && onClassPath("io.latentwatch.dev.FrameProducer");
         CommandLine cl = new CommandLine(new LatentwatchCommand());
-        if (streaming) {
+        if (dev) {
             cl.addSubcommand(new DemoCommand());
         }
         cl.addSubcommand(new TrainCommand());
@@ -53,6 +57,8 @@ public final class LatentwatchCommand implements Runnable {
         cl.addSubcommand(new ScoreImagesCommand());
         if (streaming) {
             cl.addSubcommand(new RunCommand());
+        }
+        if (dev) {
             cl.addSubcommand(new ProduceCommand());
             cl.addSubcommand(new BrokerCommand());
         }
@@ -61,7 +67,7 @@ public final class LatentwatchCommand implements Runnable {
         benchmark.addSubcommand(new BenchmarkModelCommand());
         benchmark.addSubcommand(new BenchmarkPrecisionCommand());
         benchmark.addSubcommand(new BenchmarkQualityCommand());
-        if (streaming) {
+        if (dev) {
             benchmark.addSubcommand(new BenchmarkPipelineCommand());
             benchmark.addSubcommand(new BenchmarkFaultsCommand());
         }

@@ -1,25 +1,41 @@
 package io.latentwatch.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.latentwatch.TestModels;
+import io.latentwatch.dev.EmbeddedKafka;
+import io.latentwatch.model.DipVae;
+import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ModelDirectory;
+import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.Records;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged artifacts for a cluster (after {@code mvn package}): the cluster job jar holds the job and the Kafka
- * connector but neither Flink nor DJL nor any native library; target/flink-lib/{cpu,cuda} hold what goes to
- * Flink's lib/; the CLI jar the launcher runs is still the complete one.
+ * connector but neither Flink nor DJL nor any native library nor the development tools; target/flink-lib/{cpu,cuda}
+ * hold what goes to Flink's lib/; the CLI jar the launcher runs is still the complete one.
  */
 class ClusterJarITCase {
 
@@ -57,10 +73,92 @@ class ClusterJarITCase {
             assertTrue(!any(e, provided), jar.getFileName() + " must not contain " + provided
                     + " (Flink's lib/ of the image has it, or only the development broker needs it)");
         }
+        assertFalse(any(e, "io/latentwatch/dev/"), jar.getFileName() + " must not contain the development broker and producer (io/latentwatch/dev/)");
         List<String> natives = e.stream().filter(n -> n.endsWith(".so") || n.endsWith(".dylib") || n.endsWith(".dll") || n.endsWith(".jnilib"))
                 .collect(Collectors.toList());
         assertEquals(List.of(), natives, "native libraries in the cluster jar");
         System.out.printf("%s: %d entries, %.1f MB%n", jar.getFileName(), e.size(), Files.size(jar) / 1e6);
+    }
+
+    /**
+     * What Flink's lib/ and the cluster jar hold together, without the development tools: the CLI starts (its commands
+     * that need the development broker or producer left out), and so does the job, from its main class with the
+     * flags of the one table, scoring frames from a real broker on a local Flink.
+     */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void theCliAndTheJobStartFromTheClusterJarWithoutTheDevelopmentTools(@TempDir Path tmp) throws Exception {
+        String classpath = jar("-cluster") + File.pathSeparator + StandaloneFlinkCluster.libClasspath(TARGET.resolve("flink-lib/cpu"));
+
+        Finished help = java(tmp, classpath, "io.latentwatch.cli.LatentwatchCommand", "--help");
+        assertEquals(0, help.code, help.output);
+        assertTrue(help.output.contains("  run ") && help.output.contains("  train "), help.output);
+        for (String dev : List.of("  demo ", "  broker ", "  produce ")) {
+            assertFalse(help.output.contains(dev), dev.trim() + " needs io.latentwatch.dev, which the cluster jar leaves out:\n" + help.output);
+        }
+        Finished runHelp = java(tmp, classpath, "io.latentwatch.cli.LatentwatchCommand", "run", "--help");
+        assertEquals(0, runHelp.code, runHelp.output);
+        assertTrue(runHelp.output.contains("--max-batch-size=N"), runHelp.output);
+
+        Path model = tmp.resolve("model");
+        DipVaeConfig config = DipVaeConfig.builder().inChannels(1).imageSize(32).latentDim(4).hiddenDims(8, 8).build();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            ModelDirectory.write(model, new DipVae(config).initialize(m), ModelMetadata.initial(config, null));
+        }
+        int total = 20;
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+            kafka.createTopics("frames", "latents", "alerts", "frames-dlq");
+            Path log = tmp.resolve("job.log");
+            Process job = start(classpath, log, "io.latentwatch.pipeline.ScoringJob", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--model", model.toString(), "--threshold", "0.05", "--device", "cpu", "--from-beginning", "--checkpoint-interval", "500ms",
+                    "--rest.bind-port", "0");
+            try {
+                ClusterRuns.produce(kafka, TestModels.camera().build(), List.of("cam-0"), 0, total, 0, new AtomicInteger());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+                for (int scored = 0; scored < total; scored = Records.readCommitted(kafka.clientProperties(), "latents").size()) {
+                    if (!job.isAlive()) {
+                        throw new AssertionError("the job ended with exit code " + job.exitValue() + ":\n" + tail(log));
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError(scored + " of " + total + " latents records within 180 s:\n" + tail(log));
+                    }
+                    Thread.sleep(500);
+                }
+            } finally {
+                job.destroyForcibly();
+                job.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private record Finished(int code, String output) {}
+
+    /** Runs a main class on the classpath to its end (at most a minute), its output and error together. */
+    private static Finished java(Path dir, String classpath, String mainClass, String... args) throws Exception {
+        Path log = Files.createTempFile(dir, "java-", ".log");
+        Process p = start(classpath, log, mainClass, args);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(mainClass + " did not end within 60 s:\n" + tail(log));
+        }
+        return new Finished(p.exitValue(), Files.readString(log));
+    }
+
+    /** Starts a JVM as Flink's scripts start one, on a classpath, output and error to the log. */
+    private static Process start(String classpath, Path log, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        cmd.addAll(StandaloneFlinkCluster.JAVA_OPTS);
+        cmd.addAll(List.of("-cp", classpath, mainClass));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        return pb.start();
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     @Test

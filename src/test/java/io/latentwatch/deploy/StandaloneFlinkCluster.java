@@ -46,7 +46,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
             "opentest4j", "apiguardian", "picocli");
 
     /** The module flags Flink's scripts give every JVM (env.java.default-opts.all of the distribution's config.yaml). */
-    private static final List<String> JAVA_OPTS = List.of("--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+    static final List<String> JAVA_OPTS = List.of("--add-exports=java.base/sun.net.util=ALL-UNNAMED",
             "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED", "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
             "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
             "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
@@ -280,7 +280,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /** Flink's jars from the test classpath plus the DJL jars of target/flink-lib (which replace their copies there). */
-    private static String libClasspath(Path flinkLib) throws IOException {
+    static String libClasspath(Path flinkLib) throws IOException {
         Set<String> djl;
         List<String> entries = new ArrayList<>();
         try (Stream<Path> jars = Files.list(flinkLib)) {

@@ -188,7 +188,7 @@ class ScoringJobBuilderTest {
 
     @Test
     void mainTakesTheFlagsOfLatentwatchRunAndOptionKeys() {
-        Configuration c = ScoringJob.configurationFromArgs(new String[] {"--bootstrap-servers", "k:9092", "--model", "/models/current",
+        Configuration c = JobArguments.parse(new String[] {"--bootstrap-servers", "k:9092", "--model", "/models/current",
                 "--delivery-guarantee", "at-least-once", "--adaptive-threshold", "--latentwatch.scoring.max-batch-size", "64",
                 "--max-batch-delay=5ms", "--model-updates-topic", "model-updates", "--from-beginning"});
         assertEquals("k:9092", c.get(ScoringJobOptions.BOOTSTRAP_SERVERS));
@@ -199,7 +199,7 @@ class ScoringJobBuilderTest {
         assertEquals(Duration.ofMillis(5), c.get(ScoringJobOptions.MAX_BATCH_DELAY));
         assertEquals(ScoringJobOptions.StartingOffsets.EARLIEST, c.get(ScoringJobOptions.STARTING_OFFSETS));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ScoringJob.configurationFromArgs(new String[] {"--modle", "/m"}));
+                () -> JobArguments.parse(new String[] {"--modle", "/m"}));
         assertTrue(e.getMessage().startsWith("unknown flag --modle (known: [adaptive-threshold, "), e.getMessage());
     }
 }

@@ -1,6 +1,5 @@
 package io.latentwatch.pipeline.kafka;
 
-import io.latentwatch.dev.EmbeddedKafka;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +104,7 @@ public final class KafkaClientConfig {
         return new KafkaClientConfig(p);
     }
 
-    /** From a map such as {@code EmbeddedKafka.clientProperties()} (values turned into strings). */
+    /** From a map such as the development broker's {@code EmbeddedKafka.clientProperties()} (values turned into strings). */
     public static KafkaClientConfig of(Map<String, ?> properties) {
         Map<String, String> p = new TreeMap<>();
         properties.forEach((k, v) -> p.put(k, String.valueOf(v)));
