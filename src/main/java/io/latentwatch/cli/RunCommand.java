@@ -58,7 +58,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dlq-topic", defaultValue = "frames-dlq", description = "default: ${DEFAULT-VALUE}")
     String dlqTopic;
 
-    @Mixin DeviceOptions device;
+    @Mixin DeviceOption device;
+
+    @Mixin PrecisionOption precision;
 
     @Option(names = "--max-batch-size", defaultValue = "32", description = "frames per micro-batch at most (default: ${DEFAULT-VALUE})")
     int maxBatchSize;
@@ -118,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
         conf.set(ScoringJobOptions.ALERTS_TOPIC, alertsTopic);
         conf.set(ScoringJobOptions.DLQ_TOPIC, dlqTopic);
         conf.set(ScoringJobOptions.DEVICE, device.device);
-        conf.set(ScoringJobOptions.PRECISION, device.precision);
+        conf.set(ScoringJobOptions.PRECISION, precision.precision);
         conf.set(ScoringJobOptions.MAX_BATCH_SIZE, maxBatchSize);
         conf.set(ScoringJobOptions.MAX_BATCH_DELAY, maxBatchDelay);
         conf.set(ScoringJobOptions.SCORING_PARALLELISM, parallelism);
