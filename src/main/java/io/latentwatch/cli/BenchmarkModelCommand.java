@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -41,8 +42,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,16,64,256", description = "default: ${DEFAULT-VALUE}")
     int[] batchSizes;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
+    @Mixin DeviceOption deviceOption;
 
     @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16 (fp16 needs a GPU; default: ${DEFAULT-VALUE})")
     String[] precisions;
@@ -97,7 +97,7 @@ final class BenchmarkModelCommand implements Callable<Integer> {
         if (seconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--seconds must be positive, got " + seconds);
         }
-        Device dev = Devices.resolve(device, 0);
+        Device dev = deviceOption.device();
         DataType[] types = new DataType[precisions.length];
         for (int i = 0; i < types.length; i++) {
             types[i] = Devices.precision(precisions[i], dev);

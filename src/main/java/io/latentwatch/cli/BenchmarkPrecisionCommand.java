@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -39,8 +40,7 @@ final class BenchmarkPrecisionCommand implements Callable<Integer> {
     @Option(names = "--expected", description = "safetensors file with reference 'eval_mse' (batch) and 'eval_mu' (batch, latent)")
     Path expected;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
+    @Mixin DeviceOption deviceOption;
 
     @Option(names = "--precisions", split = ",", defaultValue = "fp32", description = "fp32,fp16 (default: ${DEFAULT-VALUE})")
     String[] precisions;
@@ -50,7 +50,7 @@ final class BenchmarkPrecisionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Device dev = Devices.resolve(device, 0);
+        Device dev = deviceOption.device();
         DataType[] types = new DataType[precisions.length];
         for (int i = 0; i < types.length; i++) {
             types[i] = Devices.precision(precisions[i], dev);

@@ -6,9 +6,7 @@ import io.latentwatch.data.FashionMnist;
 import io.latentwatch.data.GrayImageDataset;
 import io.latentwatch.evaluation.ModelBenchmark;
 import io.latentwatch.evaluation.OneClassBenchmark;
-import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipType;
-import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.TrainingOptions;
 import io.latentwatch.training.TrainingProgress;
@@ -26,6 +24,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
@@ -33,6 +32,7 @@ import picocli.CommandLine;
 @Command(
         name = "quality",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = TrainingDefaults.OneClass.class,
         sortOptions = false,
         description = {
             "Detection quality on the one-class protocol: for each Fashion-MNIST class, train on its first 6,000 images (holding out",
@@ -50,41 +50,42 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
     @Option(names = "--classes", split = ",", description = "classes to run (default: all ten)")
     List<String> classes;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "default: ${DEFAULT-VALUE}")
+    // the defaults come from the protocol's settings (TrainingDefaults.OneClass), not from the annotations
+
+    @Option(names = "--epochs", description = "default: ${DEFAULT-VALUE}")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--learning-rate", description = "default: ${DEFAULT-VALUE}")
     float learningRate;
 
-    @Option(names = "--image-size", defaultValue = "32", description = "28 -> this, bilinear (default: ${DEFAULT-VALUE})")
+    @Option(names = "--image-size", description = "28 -> this, bilinear (default: ${DEFAULT-VALUE})")
     int imageSize;
 
-    @Option(names = "--latent-dim", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--latent-dim", description = "default: ${DEFAULT-VALUE}")
     int latentDim;
 
-    @Option(names = "--hidden-dims", split = ",", defaultValue = "16,32,64", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--hidden-dims", split = ",", description = "default: ${DEFAULT-VALUE}")
     int[] hiddenDims;
 
-    @Option(names = "--dip-type", defaultValue = "ii", description = "i | ii (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dip-type", description = "i | ii (default: ${DEFAULT-VALUE})")
     String dipType;
 
-    @Option(names = "--kld-weight", defaultValue = "0.005", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--kld-weight", description = "default: ${DEFAULT-VALUE}")
     float kldWeight;
 
-    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "the score calibrated and reported first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--score", description = "the score calibrated and reported first (default: ${DEFAULT-VALUE})")
     String score;
 
-    @Option(names = "--validation-split", defaultValue = "0.1", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--validation-split", description = "default: ${DEFAULT-VALUE}")
     double validationSplit;
 
-    @Option(names = "--seed", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
+    @Mixin DeviceOption deviceOption;
 
     @Option(names = "--json", paramLabel = "F.jsonl", description = "also write one JSON line per class and one for the means")
     Path json;
@@ -101,21 +102,22 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
         int[] selected = selectedClasses();
         TrainingOptions options;
         try {
-            options = TrainingOptions.builder()
+            TrainingOptions protocol = OneClassBenchmark.defaultOptions();
+            options = protocol.toBuilder()
                     .optEpochs(epochs)
                     .optBatchSize(batchSize)
                     .optLearningRate(learningRate)
-                    .optImageSize(imageSize)
-                    .optChannels(1)
-                    .optLatentDim(latentDim)
-                    .optHiddenDims(hiddenDims)
-                    .optDipType(DipType.parse(dipType))
-                    .optKldWeight(kldWeight)
+                    .optModel(protocol.model().toBuilder()
+                            .imageSize(imageSize)
+                            .latentDim(latentDim)
+                            .hiddenDims(hiddenDims)
+                            .dipType(DipType.parse(dipType))
+                            .kldWeight(kldWeight)
+                            .build())
                     .optScoreName(score)
                     .optValidationFraction(validationSplit)
                     .optSeed(seed)
-                    .optDevice(device)
-                    .optWriteImages(false)
+                    .optDevice(deviceOption.device)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -124,7 +126,7 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GrayImageDataset data = FashionMnist.load();
         out.printf("# latentwatch benchmark quality --dataset fashion-mnist, %s%n", Instant.now());
-        out.printf("# %s; %s%n", ModelBenchmark.environment(Devices.resolve(device, 0)), cpuModel());
+        out.printf("# %s; %s%n", ModelBenchmark.environment(deviceOption.device()), cpuModel());
         out.printf("# %s%n", options);
         out.println("# one-class protocol: per class train on items 0-5999 (" + Math.round(validationSplit * 100)
                 + " % held out to calibrate), test on items 6000-6999 of all ten classes; AUROC of each score");

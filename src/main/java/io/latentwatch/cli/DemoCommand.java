@@ -13,6 +13,10 @@ import io.latentwatch.pipeline.JobFlags;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.training.ProgressListener;
+import io.latentwatch.training.SyntheticCameraModel;
+import io.latentwatch.training.TrainingOptions;
+import io.latentwatch.training.TrainingProgress;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: train a quick model of the camera first)")
     Path model;
 
-    @Option(names = "--train-epochs", defaultValue = "10", description = "epochs of the quick model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--train-epochs", defaultValue = "" + SyntheticCameraModel.EPOCHS, description = "epochs of the quick model (default: ${DEFAULT-VALUE})")
     int trainEpochs;
 
     @Option(names = "--web-ui-port", defaultValue = "8081", description = "Flink web UI port; 0 takes a free one (default: ${DEFAULT-VALUE})")
@@ -139,16 +143,22 @@ final class DemoCommand implements Callable<Integer> {
             if (modelDir == null) {
                 tmp = Files.createTempDirectory("latentwatch-demo-model-");
                 modelDir = tmp;
-                out.printf("training a quick model of the camera (32x32 grayscale, %d epochs) ...%n", trainEpochs);
+                TrainingOptions options = options();
+                DipVaeConfig shape = options.model();
+                out.printf("training a quick model of the camera (%dx%d %s, %d epochs) ...%n", shape.imageSize(), shape.imageSize(),
+                        shape.inChannels() == 1 ? "grayscale" : "RGB", options.epochs());
                 out.flush();
                 ProgressBar bar = new ProgressBar(out, "training");
                 ModelMetadata m;
                 try {
-                    m = QuickModel.train(modelDir, seed, 3072, 512, trainEpochs, fraction -> {
-                        if (stop.get()) {
-                            throw new Stopped();
+                    m = SyntheticCameraModel.train(modelDir, seed, options, new ProgressListener() {
+                        @Override
+                        public void step(TrainingProgress p) {
+                            if (stop.get()) {
+                                throw new Stopped();
+                            }
+                            bar.update(p.fractionDone());
                         }
-                        bar.update(fraction);
                     });
                 } catch (Stopped e) {
                     out.println();
@@ -157,7 +167,8 @@ final class DemoCommand implements Callable<Integer> {
                     return 0;
                 }
                 bar.finish();
-                out.printf(Locale.ROOT, "model trained: threshold %.5f (99th percentile of held-out normal mse)%n", m.threshold());
+                out.printf(Locale.ROOT, "model trained: threshold %.5f (%.0fth percentile of held-out normal %s)%n", m.threshold(),
+                        m.calibration().get("quantile").getAsDouble() * 100, m.scoreName());
             }
             ModelMetadata meta = ModelDirectory.readMetadata(modelDir);
             DipVaeConfig c = meta.config();
@@ -174,6 +185,15 @@ final class DemoCommand implements Callable<Integer> {
             if (tmp != null) {
                 Utils.delete(tmp.toFile());
             }
+        }
+    }
+
+    /** The quick model's training settings, with the epochs asked for. */
+    private TrainingOptions options() {
+        try {
+            return SyntheticCameraModel.options().optEpochs(trainEpochs).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--train-epochs: " + e.getMessage());
         }
     }
 
@@ -336,7 +356,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Ctrl-C during the quick model's training. */
+    /** Ctrl-C during the quick model's training: thrown from the progress listener, it ends the trainer's loop. */
     private static final class Stopped extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

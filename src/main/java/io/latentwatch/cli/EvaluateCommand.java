@@ -56,7 +56,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "F.json", description = "also write the figures as JSON to this file")
     Path json;
 
-    @Mixin DeviceOptions deviceOptions;
+    @Mixin DeviceOption deviceOption;
+
+    @Mixin PrecisionOption precisionOption;
 
     @Mixin PixelLimitOption pixelLimit;
 
@@ -65,8 +67,8 @@ final class EvaluateCommand implements Callable<Integer> {
         DatasetSpec normalSpec = parseSpec("--normal", normal);
         DatasetSpec anomalousSpec = parseSpec("--anomalous", anomalous);
         ImageReading.PixelBudget budget = pixelLimit.budget();
-        Device device = deviceOptions.device();
-        DataType precision = deviceOptions.precision(device);
+        Device device = deviceOption.device();
+        DataType precision = precisionOption.precision(device);
         PrintWriter out = LatentwatchCommand.out(spec);
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {

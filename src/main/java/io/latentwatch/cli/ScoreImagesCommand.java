@@ -60,7 +60,9 @@ final class ScoreImagesCommand implements Callable<Integer> {
 
     @Mixin PixelLimitOption pixelLimit;
 
-    @Mixin DeviceOptions deviceOptions;
+    @Mixin DeviceOption deviceOption;
+
+    @Mixin PrecisionOption precisionOption;
 
     @Parameters(arity = "1..*", paramLabel = "PATH", description = "image files or folders")
     List<Path> paths;
@@ -71,8 +73,8 @@ final class ScoreImagesCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, got " + batchSize);
         }
         ImageReading.PixelBudget budget = pixelLimit.budget();
-        Device device = deviceOptions.device();
-        DataType precision = deviceOptions.precision(device);
+        Device device = deviceOption.device();
+        DataType precision = precisionOption.precision(device);
         List<Path> files = new ArrayList<>();
         int failed = 0;
         for (Path p : paths) {

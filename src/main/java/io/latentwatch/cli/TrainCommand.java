@@ -4,8 +4,8 @@ import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageDataset;
 import io.latentwatch.frames.ImageReading;
 import io.latentwatch.model.DipType;
+import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelMetadata;
-import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.training.ConsoleProgress;
 import io.latentwatch.training.ModelTrainer;
 import io.latentwatch.training.TrainingOptions;
@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "train",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = TrainingDefaults.Trainer.class,
         sortOptions = false,
         description = {
             "Trains a DIP-VAE on normal images, calibrates its anomaly threshold on held-out images, and writes a model directory",
@@ -31,6 +32,9 @@ import picocli.CommandLine.Option;
                     + " skipped and counted."
         })
 final class TrainCommand implements Callable<Integer> {
+
+    /** What {@link #auto} returns for "auto". */
+    private static final int AUTO = 0;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -43,53 +47,54 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation", paramLabel = "SPEC", description = "normal images to calibrate on (default: --validation-split of --data)")
     String validation;
 
-    @Option(names = "--epochs", defaultValue = "20", description = "passes over the training images (default: ${DEFAULT-VALUE})")
+    // the defaults come from TrainingOptions' builder (TrainingDefaults.Trainer), not from the annotations
+
+    @Option(names = "--epochs", description = "passes over the training images (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "images per Adam step, >= 2 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", description = "images per Adam step, >= 2 (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam's first learning rate, decayed by a cosine schedule to 1 %% of it (default: ${DEFAULT-VALUE})")
+    @Option(names = "--learning-rate", description = "Adam's first learning rate, decayed by a cosine schedule to 1 %% of it (default: ${DEFAULT-VALUE})")
     float learningRate;
 
-    @Option(names = "--image-size", defaultValue = "auto", description = "model input side in pixels, a multiple of 2^len(hidden dims); auto: "
+    @Option(names = "--image-size", description = "model input side in pixels, a multiple of 2^len(hidden dims); auto: "
             + "the dataset's, rounded up (28 -> 32) (default: ${DEFAULT-VALUE})")
     String imageSize;
 
-    @Option(names = "--channels", defaultValue = "auto", description = "1 (luma) | 3 (RGB) | auto: the dataset's (default: ${DEFAULT-VALUE})")
+    @Option(names = "--channels", description = "1 (luma) | 3 (RGB) | auto: the dataset's (default: ${DEFAULT-VALUE})")
     String channels;
 
-    @Option(names = "--latent-dim", defaultValue = "32", description = "latent dimensions (default: ${DEFAULT-VALUE})")
+    @Option(names = "--latent-dim", description = "latent dimensions (default: ${DEFAULT-VALUE})")
     int latentDim;
 
-    @Option(names = "--hidden-dims", split = ",", defaultValue = "32,64,128", description = "encoder widths, each layer halves the image (default: ${DEFAULT-VALUE})")
+    @Option(names = "--hidden-dims", split = ",", description = "encoder widths, each layer halves the image (default: ${DEFAULT-VALUE})")
     int[] hiddenDims;
 
-    @Option(names = "--dip-type", defaultValue = "ii", description = "i | ii (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dip-type", description = "i | ii (default: ${DEFAULT-VALUE})")
     String dipType;
 
-    @Option(names = "--kld-weight", defaultValue = "0.005", description = "weight of the KL term (default: ${DEFAULT-VALUE})")
+    @Option(names = "--kld-weight", description = "weight of the KL term (default: ${DEFAULT-VALUE})")
     float kldWeight;
 
-    @Option(names = "--lambda-diag", defaultValue = "10", description = "DIP weight of the diagonal (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lambda-diag", description = "DIP weight of the diagonal (default: ${DEFAULT-VALUE})")
     float lambdaDiag;
 
-    @Option(names = "--lambda-offdiag", defaultValue = "5", description = "DIP weight of the off-diagonal (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lambda-offdiag", description = "DIP weight of the off-diagonal (default: ${DEFAULT-VALUE})")
     float lambdaOffdiag;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, shuffling and split (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of initialisation, shuffling and split (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto | cpu | gpu | gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
+    @Mixin DeviceOption deviceOption;
 
-    @Option(names = "--validation-split", defaultValue = "0.1", description = "fraction of --data held out to calibrate on, in (0, 0.9] (default: ${DEFAULT-VALUE})")
+    @Option(names = "--validation-split", description = "fraction of --data held out to calibrate on, in (0, 0.9] (default: ${DEFAULT-VALUE})")
     double validationSplit;
 
-    @Option(names = "--false-alarm-rate", defaultValue = "0.01", description = "target fraction of normal images above the threshold (default: ${DEFAULT-VALUE})")
+    @Option(names = "--false-alarm-rate", description = "target fraction of normal images above the threshold (default: ${DEFAULT-VALUE})")
     double falseAlarmRate;
 
-    @Option(names = "--score", defaultValue = AnomalyScore.DEFAULT, description = "anomaly score: mse+posterior-mahalanobis | posterior-mahalanobis | mse+mahalanobis | mahalanobis | mse (default: ${DEFAULT-VALUE})")
+    @Option(names = "--score", description = "anomaly score: mse+posterior-mahalanobis | posterior-mahalanobis | mse+mahalanobis | mahalanobis | mse (default: ${DEFAULT-VALUE})")
     String score;
 
     @Option(names = "--no-images", description = "do not write reconstructions.png and samples.png")
@@ -122,21 +127,30 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainingOptions options() {
+        int size = auto("--image-size", imageSize);
+        int inChannels = auto("--channels", channels);
         try {
+            DipVaeConfig.Builder model = TrainingOptions.DEFAULT_MODEL.toBuilder()
+                    .latentDim(latentDim)
+                    .hiddenDims(hiddenDims)
+                    .dipType(DipType.parse(dipType))
+                    .kldWeight(kldWeight)
+                    .lambdaDiag(lambdaDiag)
+                    .lambdaOffdiag(lambdaOffdiag)
+                    // with auto, the default side stands in (as these hidden dims take it) until the dataset's is known
+                    .imageSize(size != AUTO ? size : DipVaeConfig.imageSizeFor(TrainingOptions.DEFAULT_MODEL.imageSize(), hiddenDims.length));
+            if (inChannels != AUTO) {
+                model.inChannels(inChannels);
+            }
             return TrainingOptions.builder()
                     .optEpochs(epochs)
                     .optBatchSize(batchSize)
                     .optLearningRate(learningRate)
-                    .optImageSize(auto("--image-size", imageSize))
-                    .optChannels(auto("--channels", channels))
-                    .optLatentDim(latentDim)
-                    .optHiddenDims(hiddenDims)
-                    .optDipType(DipType.parse(dipType))
-                    .optKldWeight(kldWeight)
-                    .optLambdaDiag(lambdaDiag)
-                    .optLambdaOffdiag(lambdaOffdiag)
+                    .optModel(model.build())
+                    .optImageSizeFromData(size == AUTO)
+                    .optChannelsFromData(inChannels == AUTO)
                     .optSeed(seed)
-                    .optDevice(device)
+                    .optDevice(deviceOption.device)
                     .optValidationFraction(validationSplit)
                     .optFalseAlarmRate(falseAlarmRate)
                     .optScoreName(score)
@@ -148,9 +162,10 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** A positive whole number, or {@link #AUTO} for "auto". */
     private int auto(String option, String value) {
         if (value.trim().equalsIgnoreCase("auto")) {
-            return 0;
+            return AUTO;
         }
         try {
             int v = Integer.parseInt(value.trim());

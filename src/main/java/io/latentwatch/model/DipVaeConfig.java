@@ -119,6 +119,15 @@ public final class DipVaeConfig {
         return imageSize >> hiddenDims.length;
     }
 
+    /**
+     * The smallest image_size of at least {@code side} that a model of {@code layers} hidden layers takes: a multiple
+     * of 2^layers, and at least that (28 → 32 for three layers). Training fits a model to a dataset's images with it.
+     */
+    public static int imageSizeFor(int side, int layers) {
+        int stride = 1 << layers;
+        return Math.max(stride, (side + stride - 1) / stride * stride);
+    }
+
     /** Width of the flattened encoder output: hidden_dims[-1] × s × s. */
     public int flatFeatures() {
         int s = bottleneckSize();

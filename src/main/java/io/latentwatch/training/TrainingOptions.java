@@ -1,15 +1,16 @@
 package io.latentwatch.training;
 
-import io.latentwatch.model.DipType;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.scoring.AnomalyScore;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
- * Settings of a training run ({@link ModelTrainer}): the network's shape and loss weights, the optimiser's
- * schedule, the validation split and the calibration target. Immutable; made by {@link #builder()}, whose
- * {@code build()} checks every value and names the option and the rule in its message.
+ * Settings of a training run ({@link ModelTrainer}): the network ({@link DipVaeConfig}, whose builder checks its
+ * shape and loss weights), how its input is fitted to the dataset, the optimiser's schedule, the validation split
+ * and the calibration target. Immutable; made by {@link #builder()}, whose {@code build()} checks the training
+ * settings and names the option and the rule in its message.
  *
  * <p>The learning rate follows a cosine schedule from {@link #learningRate()} down to {@value #FINAL_LR_FACTOR}
  * of it at the last step (Adam, no weight decay).
@@ -19,17 +20,19 @@ public final class TrainingOptions {
     /** The learning rate at the last step, as a fraction of the first. */
     public static final float FINAL_LR_FACTOR = 0.01f;
 
+    /**
+     * The network trained unless told otherwise: latent 32, hidden 32, 64, 128, PyTorch-VAE's loss weights and
+     * DIP-II. Its 3 channels and 64 × 64 input stand in until {@link #resolveConfig} fits them to the dataset; 64 is
+     * also the side taken for a folder of mixed sizes.
+     */
+    public static final DipVaeConfig DEFAULT_MODEL = DipVaeConfig.builder().latentDim(32).hiddenDims(32, 64, 128).build();
+
     private final int epochs;
     private final int batchSize;
     private final float learningRate;
-    private final int imageSize;
-    private final int channels;
-    private final int latentDim;
-    private final int[] hiddenDims;
-    private final float kldWeight;
-    private final float lambdaDiag;
-    private final float lambdaOffdiag;
-    private final DipType dipType;
+    private final DipVaeConfig model;
+    private final boolean imageSizeFromData;
+    private final boolean channelsFromData;
     private final long seed;
     private final String device;
     private final double validationFraction;
@@ -42,14 +45,9 @@ public final class TrainingOptions {
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
-        this.imageSize = b.imageSize;
-        this.channels = b.channels;
-        this.latentDim = b.latentDim;
-        this.hiddenDims = b.hiddenDims.clone();
-        this.kldWeight = b.kldWeight;
-        this.lambdaDiag = b.lambdaDiag;
-        this.lambdaOffdiag = b.lambdaOffdiag;
-        this.dipType = b.dipType;
+        this.model = b.model;
+        this.imageSizeFromData = b.imageSizeFromData;
+        this.channelsFromData = b.channelsFromData;
         this.seed = b.seed;
         this.device = b.device;
         this.validationFraction = b.validationFraction;
@@ -78,38 +76,22 @@ public final class TrainingOptions {
         return learningRate;
     }
 
-    /** Side of the model's input in pixels; 0 = from the dataset (see {@link #resolveConfig(int, int)}). */
-    public int imageSize() {
-        return imageSize;
+    /**
+     * The network; where {@link #imageSizeFromData()} or {@link #channelsFromData()} holds, its image_size or
+     * in_channels only stand in until {@link #resolveConfig} fits them to the dataset.
+     */
+    public DipVaeConfig model() {
+        return model;
     }
 
-    /** 1 (luma) or 3 (RGB); 0 = the dataset's. */
-    public int channels() {
-        return channels;
+    /** Whether the model's input side is the dataset's, rounded up to what the model takes (see {@link #resolveConfig}). */
+    public boolean imageSizeFromData() {
+        return imageSizeFromData;
     }
 
-    public int latentDim() {
-        return latentDim;
-    }
-
-    public int[] hiddenDims() {
-        return hiddenDims.clone();
-    }
-
-    public float kldWeight() {
-        return kldWeight;
-    }
-
-    public float lambdaDiag() {
-        return lambdaDiag;
-    }
-
-    public float lambdaOffdiag() {
-        return lambdaOffdiag;
-    }
-
-    public DipType dipType() {
-        return dipType;
+    /** Whether the model's channels are the dataset's (1 if every image is gray, else 3). */
+    public boolean channelsFromData() {
+        return channelsFromData;
     }
 
     /** Seeds the weights' initialisation, the shuffling, the validation split and the reparameterisation noise. */
@@ -148,31 +130,28 @@ public final class TrainingOptions {
     }
 
     /**
-     * The network's config for a dataset.
+     * The network's config for a dataset: {@link #model()}, with the dataset's channels and side where the options
+     * take them from the data.
      *
-     * @param datasetChannels the dataset's channels (1 or 3), used when {@link #channels()} is 0
-     * @param datasetImageSize the dataset's image side, 0 if mixed; with {@link #imageSize()} 0 the model takes the
-     *     smallest multiple of 2^len(hidden_dims) at least that large (28 → 32 for three hidden layers), or 64 for
-     *     mixed sizes
-     * @throws IllegalArgumentException if the shape is invalid (the message names the field and the rule)
+     * @param datasetChannels the dataset's channels (1 or 3)
+     * @param datasetImageSize the dataset's image side, 0 if mixed; the model takes the smallest size at least that
+     *     large that it can ({@link DipVaeConfig#imageSizeFor}: 28 → 32 for three hidden layers), or its own
+     *     image_size rounded so for mixed sizes
+     * @throws IllegalArgumentException if the dataset's channels are neither 1 nor 3
      */
     public DipVaeConfig resolveConfig(int datasetChannels, int datasetImageSize) {
-        int stride = 1 << hiddenDims.length;
-        int size = imageSize;
-        if (size == 0) {
-            int base = datasetImageSize > 0 ? datasetImageSize : 64;
-            size = Math.max(stride, (base + stride - 1) / stride * stride);
+        if (!imageSizeFromData && !channelsFromData) {
+            return model;
         }
-        return DipVaeConfig.builder()
-                .inChannels(channels == 0 ? datasetChannels : channels)
-                .imageSize(size)
-                .latentDim(latentDim)
-                .hiddenDims(hiddenDims)
-                .kldWeight(kldWeight)
-                .lambdaDiag(lambdaDiag)
-                .lambdaOffdiag(lambdaOffdiag)
-                .dipType(dipType)
-                .build();
+        DipVaeConfig.Builder b = model.toBuilder();
+        if (channelsFromData) {
+            b.inChannels(datasetChannels);
+        }
+        if (imageSizeFromData) {
+            int side = datasetImageSize > 0 ? datasetImageSize : model.imageSize();
+            b.imageSize(DipVaeConfig.imageSizeFor(side, model.hiddenDims().length));
+        }
+        return b.build();
     }
 
     /** A builder holding these options, to change one or two. */
@@ -181,14 +160,9 @@ public final class TrainingOptions {
         b.epochs = epochs;
         b.batchSize = batchSize;
         b.learningRate = learningRate;
-        b.imageSize = imageSize;
-        b.channels = channels;
-        b.latentDim = latentDim;
-        b.hiddenDims = hiddenDims.clone();
-        b.kldWeight = kldWeight;
-        b.lambdaDiag = lambdaDiag;
-        b.lambdaOffdiag = lambdaOffdiag;
-        b.dipType = dipType;
+        b.model = model;
+        b.imageSizeFromData = imageSizeFromData;
+        b.channelsFromData = channelsFromData;
         b.seed = seed;
         b.device = device;
         b.validationFraction = validationFraction;
@@ -204,9 +178,10 @@ public final class TrainingOptions {
         return String.format(Locale.ROOT,
                 "epochs=%d batch=%d lr=%s (cosine to x%s) image=%s channels=%s latent=%d hidden=%s dip=%s kld=%s "
                         + "lambda_diag=%s lambda_offdiag=%s seed=%d device=%s validation=%s false_alarm=%s score=%s",
-                epochs, batchSize, learningRate, FINAL_LR_FACTOR, imageSize == 0 ? "auto" : imageSize,
-                channels == 0 ? "auto" : channels, latentDim, Arrays.toString(hiddenDims), dipType.jsonName(), kldWeight,
-                lambdaDiag, lambdaOffdiag, seed, device, validationFraction, falseAlarmRate, scoreName);
+                epochs, batchSize, learningRate, FINAL_LR_FACTOR, imageSizeFromData ? "auto" : model.imageSize(),
+                channelsFromData ? "auto" : model.inChannels(), model.latentDim(), Arrays.toString(model.hiddenDims()),
+                model.dipType().jsonName(), model.kldWeight(), model.lambdaDiag(), model.lambdaOffdiag(), seed, device,
+                validationFraction, falseAlarmRate, scoreName);
     }
 
     /** Every option has a default; {@code builder().build()} is a valid set. */
@@ -214,14 +189,9 @@ public final class TrainingOptions {
         private int epochs = 20;
         private int batchSize = 64;
         private float learningRate = 1e-3f;
-        private int imageSize = 0;
-        private int channels = 0;
-        private int latentDim = 32;
-        private int[] hiddenDims = {32, 64, 128};
-        private float kldWeight = DipVaeConfig.defaults().kldWeight();
-        private float lambdaDiag = DipVaeConfig.defaults().lambdaDiag();
-        private float lambdaOffdiag = DipVaeConfig.defaults().lambdaOffdiag();
-        private DipType dipType = DipVaeConfig.defaults().dipType();
+        private DipVaeConfig model = DEFAULT_MODEL;
+        private boolean imageSizeFromData = true;
+        private boolean channelsFromData = true;
         private long seed = 1;
         private String device = "auto";
         private double validationFraction = 0.1;
@@ -250,51 +220,24 @@ public final class TrainingOptions {
             return this;
         }
 
-        /** Input side in pixels; 0 = from the dataset (default). */
-        public Builder optImageSize(int v) {
-            imageSize = v;
+        /**
+         * The network (default {@link #DEFAULT_MODEL}). Its image_size and in_channels are used as they are only
+         * where {@link #optImageSizeFromData} and {@link #optChannelsFromData} are turned off (both are on by default).
+         */
+        public Builder optModel(DipVaeConfig v) {
+            model = Objects.requireNonNull(v, "model");
             return this;
         }
 
-        /** 1 or 3; 0 = the dataset's (default). */
-        public Builder optChannels(int v) {
-            channels = v;
+        /** Whether the model's input side is fitted to the dataset's (default true). */
+        public Builder optImageSizeFromData(boolean v) {
+            imageSizeFromData = v;
             return this;
         }
 
-        /** Latent dimensions (default 32). */
-        public Builder optLatentDim(int v) {
-            latentDim = v;
-            return this;
-        }
-
-        /** Encoder widths, each layer halving the image (default 32, 64, 128). */
-        public Builder optHiddenDims(int... v) {
-            hiddenDims = v.clone();
-            return this;
-        }
-
-        /** Weight of the KL term (default 0.005). */
-        public Builder optKldWeight(float v) {
-            kldWeight = v;
-            return this;
-        }
-
-        /** λ_diag of the DIP term (default 10). */
-        public Builder optLambdaDiag(float v) {
-            lambdaDiag = v;
-            return this;
-        }
-
-        /** λ_offdiag of the DIP term (default 5). */
-        public Builder optLambdaOffdiag(float v) {
-            lambdaOffdiag = v;
-            return this;
-        }
-
-        /** DIP-I or DIP-II (default II). */
-        public Builder optDipType(DipType v) {
-            dipType = v;
+        /** Whether the model's channels are the dataset's (default true). */
+        public Builder optChannelsFromData(boolean v) {
+            channelsFromData = v;
             return this;
         }
 
@@ -340,31 +283,20 @@ public final class TrainingOptions {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first option that breaks its rule */
+        /**
+         * Checks the training settings; the model's were checked when it was built.
+         *
+         * @throws IllegalArgumentException naming the first option that breaks its rule
+         */
         public TrainingOptions build() {
             check(epochs >= 1, "epochs must be at least 1, got %d", epochs);
             check(batchSize >= 2, "batch size must be at least 2 (the DIP term needs a covariance), got %d", batchSize);
             check(learningRate > 0 && Float.isFinite(learningRate), "learning rate must be positive, got %s", learningRate);
-            check(imageSize >= 0, "image size must be positive (or 0 for the dataset's), got %d", imageSize);
-            check(channels == 0 || channels == 1 || channels == 3, "channels must be 1, 3 (or 0 for the dataset's), got %d", channels);
-            check(latentDim >= 1, "latent dim must be at least 1, got %d", latentDim);
-            check(hiddenDims.length >= 1, "hidden dims must name at least one layer");
-            for (int h : hiddenDims) {
-                check(h >= 1, "hidden dims must be positive, got %s", Arrays.toString(hiddenDims));
-            }
-            check(kldWeight >= 0 && Float.isFinite(kldWeight), "kld weight must be finite and >= 0, got %s", kldWeight);
-            check(lambdaDiag >= 0 && Float.isFinite(lambdaDiag), "lambda diag must be finite and >= 0, got %s", lambdaDiag);
-            check(lambdaOffdiag >= 0 && Float.isFinite(lambdaOffdiag), "lambda offdiag must be finite and >= 0, got %s", lambdaOffdiag);
-            check(dipType != null, "dip type must be i or ii");
             check(device != null && !device.isBlank(), "device must be auto, cpu, gpu or gpu:N");
             check(validationFraction > 0 && validationFraction <= 0.9,
                     "validation fraction must be in (0, 0.9], got %s", validationFraction);
             check(falseAlarmRate > 0 && falseAlarmRate <= 0.5, "false-alarm rate must be in (0, 0.5], got %s", falseAlarmRate);
             AnomalyScore.checkName(scoreName);
-            if (imageSize > 0) {
-                int stride = 1 << hiddenDims.length;
-                check(imageSize % stride == 0, "image size %d must be a multiple of 2^len(hidden dims) = %d", imageSize, stride);
-            }
             return new TrainingOptions(this);
         }
 

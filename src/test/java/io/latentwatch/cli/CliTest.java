@@ -3,6 +3,7 @@ package io.latentwatch.cli;
 import static io.latentwatch.Fixtures.FORWARD_TOLERANCE;
 import static io.latentwatch.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -14,6 +15,7 @@ import com.google.gson.JsonParser;
 import io.latentwatch.Fixtures;
 import io.latentwatch.dev.HostileImages;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
+import io.latentwatch.training.TrainingOptions;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -239,6 +241,38 @@ class CliTest {
         assertEquals(1, bf16.code);
         assertEquals(1, bf16.err.strip().lines().count(), bf16.err);
         assertTrue(bf16.err.contains("bf16 is not supported by DJL 0.36's PyTorch engine"), bf16.err);
+    }
+
+    @Test
+    void helpShowsTheDefaultsOfTheBuildersAndTheMixins() {
+        TrainingOptions d = TrainingOptions.builder().build();
+        Run train = run("train", "--help");
+        assertEquals(0, train.code, train.err);
+        String help = train.out.replaceAll("\\s+", " ");
+        for (String expected : new String[] {
+            "passes over the training images (default: " + d.epochs() + ")",
+            ">= 2 (default: " + d.batchSize() + ")",
+            "to 1 % of it (default: 0.001)",
+            "rounded up (28 -> 32) (default: auto)",
+            "latent dimensions (default: " + d.model().latentDim() + ")",
+            "each layer halves the image (default: 32,64,128)",
+            "i | ii (default: ii)",
+            "weight of the KL term (default: 0.005)",
+            "DIP weight of the diagonal (default: 10)",
+            "--device=<device> auto | cpu | gpu | gpu:N (default: auto;",
+            "(default: " + d.scoreName() + ")"}) {
+            assertTrue(help.contains(expected), expected + " in\n" + train.out);
+        }
+        assertFalse(help.contains("--precision"), "train has no precision to choose");
+
+        Run quality = run("benchmark", "quality", "--help");
+        assertEquals(0, quality.code, quality.err);
+        assertTrue(quality.out.replaceAll("\\s+", " ").contains("--hidden-dims=<hiddenDims>[,<hiddenDims>...] default: 16,32,64"), quality.out);
+        for (String benchmark : new String[] {"model", "precision"}) {
+            Run r = run("benchmark", benchmark, "--help");
+            assertTrue(r.out.contains("--device=<device>"), r.out);
+            assertFalse(r.out.contains("--precision="), "it compares --precisions: " + r.out);
+        }
     }
 
     @Test

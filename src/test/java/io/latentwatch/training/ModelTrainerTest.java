@@ -12,6 +12,7 @@ import io.latentwatch.data.SyntheticDataset;
 import io.latentwatch.evaluation.Evaluation;
 import io.latentwatch.frames.synthetic.AnomalyKind;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
+import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.scoring.BatchScorer;
@@ -41,13 +42,15 @@ class ModelTrainerTest {
     static final List<TrainingProgress> epochs = new ArrayList<>();
     static final List<String> messages = new ArrayList<>();
 
+    /** Its 3 channels and 64 × 64 stand in: the options take the camera's. */
+    static final DipVaeConfig SMALL_MODEL = TrainingOptions.DEFAULT_MODEL.toBuilder().latentDim(8).hiddenDims(8, 16, 32).build();
+
     static TrainingOptions.Builder small() {
         return TrainingOptions.builder()
                 .optEpochs(8)
                 .optBatchSize(32)
                 .optLearningRate(3e-3f)
-                .optLatentDim(8)
-                .optHiddenDims(8, 16, 32)
+                .optModel(SMALL_MODEL)
                 .optDevice("cpu")
                 .optValidationFraction(0.25)
                 .optFalseAlarmRate(FALSE_ALARM_RATE);
@@ -183,8 +186,8 @@ class ModelTrainerTest {
         assertEquals("training needs at least 3 readable images (2 to train on, 1 to calibrate), got 2", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optEpochs(0).build());
         assertEquals("epochs must be at least 1, got 0", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> small().optImageSize(30).build());
-        assertEquals("image size 30 must be a multiple of 2^len(hidden dims) = 8", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> small().optBatchSize(1).build());
+        assertEquals("batch size must be at least 2 (the DIP term needs a covariance), got 1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optScoreName("ssim").build());
         assertEquals("unknown score \"ssim\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
     }
@@ -206,6 +209,15 @@ class ModelTrainerTest {
         assertEquals(64, o.resolveConfig(3, 64).imageSize());
         assertEquals(64, o.resolveConfig(3, 0).imageSize(), "mixed sizes");
         assertEquals(3, o.resolveConfig(3, 28).inChannels());
-        assertEquals(1, TrainingOptions.builder().optChannels(1).build().resolveConfig(3, 64).inChannels());
+        TrainingOptions gray = TrainingOptions.builder().optModel(TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(1).build())
+                .optChannelsFromData(false).build();
+        assertEquals(1, gray.resolveConfig(3, 64).inChannels());
+        assertEquals(32, gray.resolveConfig(3, 28).imageSize(), "the size still from the data");
+        DipVaeConfig deep = TrainingOptions.DEFAULT_MODEL.toBuilder().hiddenDims(8, 8, 8, 8, 8, 8, 8).imageSize(128).build();
+        assertEquals(128, TrainingOptions.builder().optModel(deep).build().resolveConfig(1, 0).imageSize(), "mixed: the model's own side");
+        assertEquals(256, TrainingOptions.builder().optModel(deep).build().resolveConfig(1, 200).imageSize());
+        DipVaeConfig exact = TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(1).imageSize(16).build();
+        assertEquals(exact, TrainingOptions.builder().optModel(exact).optImageSizeFromData(false).optChannelsFromData(false).build()
+                .resolveConfig(3, 64));
     }
 }
