@@ -3,6 +3,7 @@ package io.latentwatch.pipeline;
 import static io.latentwatch.pipeline.JobFlag.DEFAULT;
 
 import io.latentwatch.pipeline.ScoringJobOptions.Delivery;
+import io.latentwatch.pipeline.kafka.ValueFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -45,6 +46,11 @@ public final class JobFlags {
     public static final JobFlag<String> ALERTS_TOPIC = topic(ScoringJobOptions.ALERTS_TOPIC, "--alerts-topic");
 
     public static final JobFlag<String> DLQ_TOPIC = topic(ScoringJobOptions.DLQ_TOPIC, "--dlq-topic");
+
+    public static final JobFlag<ValueFormat> VALUE_FORMAT = JobFlag.valued(ScoringJobOptions.VALUE_FORMAT, ValueFormat.class, "FORMAT",
+            "value format of the latents and alerts topics: json or avro (plain Avro binary of the jar's avro/latents.avsc"
+                    + " and avro/alerts.avsc, what Flink SQL's 'format' = 'avro' reads; default: " + DEFAULT + ")",
+            "--value-format");
 
     public static final JobFlag<String> DEVICE = JobFlag.valued(ScoringJobOptions.DEVICE, String.class, "DEVICE",
             "auto | cpu | gpu | gpu:N (default: " + DEFAULT + "; with auto or gpu, scoring subtask i takes GPU i modulo the GPU"
@@ -92,7 +98,7 @@ public final class JobFlags {
     public static final JobFlag<String> MODEL_UPDATES_TOPIC = topic(ScoringJobOptions.MODEL_UPDATES_TOPIC, "--model-updates-topic");
 
     private static final List<JobFlag<?>> ALL = List.of(BOOTSTRAP_SERVERS, COMMAND_CONFIG, MODEL, GROUP, FROM_BEGINNING, FRAMES_TOPIC,
-            LATENTS_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, PARALLELISM, DELIVERY_GUARANTEE,
+            LATENTS_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, VALUE_FORMAT, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, PARALLELISM, DELIVERY_GUARANTEE,
             TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, THRESHOLD, ADAPTIVE_THRESHOLD, FINE_TUNE, REGISTRY, MODEL_UPDATES_TOPIC);
 
     /** Every flag of the job. */

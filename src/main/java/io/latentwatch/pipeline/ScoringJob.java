@@ -314,11 +314,11 @@ public final class ScoringJob {
                         ? thresholdFunction().followingTheModel() : thresholdFunction())
                 .name("threshold per source")
                 .uid(UID_THRESHOLD);
-        judged.sinkTo(sink("latents", KafkaRecords.latents(options.get(ScoringJobOptions.LATENTS_TOPIC))))
+        judged.sinkTo(sink("latents", KafkaRecords.latents(options.get(ScoringJobOptions.LATENTS_TOPIC), options.get(ScoringJobOptions.VALUE_FORMAT))))
                 .name("latents sink")
                 .uid(UID_LATENTS_SINK);
         DataStream<Alert> alerts = judged.getSideOutput(ThresholdFunction.ALERTS);
-        alerts.sinkTo(sink("alerts", KafkaRecords.alerts(options.get(ScoringJobOptions.ALERTS_TOPIC))))
+        alerts.sinkTo(sink("alerts", KafkaRecords.alerts(options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.VALUE_FORMAT))))
                 .name("alerts sink")
                 .uid(UID_ALERTS_SINK);
         if (tuning != null) {

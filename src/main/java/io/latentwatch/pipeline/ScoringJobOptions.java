@@ -2,6 +2,7 @@ package io.latentwatch.pipeline;
 
 import io.latentwatch.frames.ChannelPolicy;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.pipeline.kafka.ValueFormat;
 import io.latentwatch.pipeline.operators.FrameDecoder;
 import java.time.Duration;
 import java.util.List;
@@ -78,6 +79,15 @@ public final class ScoringJobOptions {
 
     public static final ConfigOption<String> ALERTS_TOPIC =
             ConfigOptions.key("latentwatch.topics.alerts").stringType().defaultValue("alerts").withDescription("Topic of the alerts.");
+
+    public static final ConfigOption<ValueFormat> VALUE_FORMAT =
+            ConfigOptions.key("latentwatch.topics.value-format")
+                    .enumType(ValueFormat.class)
+                    .defaultValue(ValueFormat.JSON)
+                    .withDescription("Value format of the latents and alerts topics: json (one JSON object per record) or avro"
+                            + " (plain Avro binary of the schemas avro/latents.avsc and avro/alerts.avsc in the job jar,"
+                            + " no schema registry framing: what Flink SQL's 'format' = 'avro' reads). Keys are the source"
+                            + " id either way; the frames, dead-letter and model-updates topics are not affected.");
 
     public static final ConfigOption<String> DLQ_TOPIC =
             ConfigOptions.key("latentwatch.topics.dead-letters")
@@ -332,7 +342,7 @@ public final class ScoringJobOptions {
     public static List<ConfigOption<?>> all() {
         return List.of(
                 BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
-                DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
+                VALUE_FORMAT, DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
                 MAX_FRAME_PIXELS, CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
                 MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,

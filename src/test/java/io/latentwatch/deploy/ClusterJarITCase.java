@@ -13,6 +13,7 @@ import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.pipeline.Records;
+import io.latentwatch.pipeline.kafka.AvroRecords;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,7 +67,7 @@ class ClusterJarITCase {
         Path jar = jar("-cluster");
         Set<String> e = entries(jar);
         for (String needed : List.of("io/latentwatch/model/", "io/latentwatch/pipeline/", "io/latentwatch/cli/",
-                "org/apache/flink/connector/kafka/", "org/apache/kafka/clients/", "picocli/")) {
+                "org/apache/flink/connector/kafka/", "org/apache/kafka/clients/", "picocli/", "org/apache/avro/", "avro/latents.avsc")) {
             assertTrue(any(e, needed), jar.getFileName() + " lacks " + needed);
         }
         for (String provided : List.of("ai/djl/", "pytorch/", "native/lib/", "jnilib/", "org/apache/flink/runtime/",
@@ -83,7 +87,8 @@ class ClusterJarITCase {
     /**
      * What Flink's lib/ and the cluster jar hold together, without the development tools: the CLI starts (its commands
      * that need the development broker or producer left out), and so does the job, from its main class with the
-     * flags of the one table, scoring frames from a real broker on a local Flink.
+     * flags of the one table, scoring frames from a real broker on a local Flink. With {@code --value-format avro}:
+     * that path needs a library of the cluster jar's own (Avro), the JSON one only what lib/ has.
      */
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -110,7 +115,7 @@ class ClusterJarITCase {
             kafka.createTopics("frames", "latents", "alerts", "frames-dlq");
             Path log = tmp.resolve("job.log");
             Process job = start(classpath, log, "io.latentwatch.pipeline.ScoringJob", "--bootstrap-servers", kafka.bootstrapServers(),
-                    "--model", model.toString(), "--threshold", "0.05", "--device", "cpu", "--from-beginning", "--checkpoint-interval", "500ms",
+                    "--model", model.toString(), "--threshold", "0.05", "--device", "cpu", "--from-beginning", "--checkpoint-interval", "500ms", "--value-format", "avro",
                     "--rest.bind-port", "0");
             try {
                 ClusterRuns.produce(kafka, TestModels.camera().build(), List.of("cam-0"), 0, total, 0, new AtomicInteger());
@@ -124,6 +129,10 @@ class ClusterJarITCase {
                     }
                     Thread.sleep(500);
                 }
+                byte[] value = Records.readCommitted(kafka.clientProperties(), "latents").get(0).value();
+                GenericRecord latents = new GenericDatumReader<GenericRecord>(AvroRecords.latentsSchema())
+                        .read(null, DecoderFactory.get().binaryDecoder(value, null));
+                assertEquals(4, ((List<?>) latents.get("mu")).size(), "an Avro latents record of the latent dimension: " + latents);
             } finally {
                 job.destroyForcibly();
                 job.waitFor(30, TimeUnit.SECONDS);

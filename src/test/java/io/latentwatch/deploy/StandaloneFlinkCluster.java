@@ -40,10 +40,11 @@ final class StandaloneFlinkCluster implements AutoCloseable {
 
     /**
      * Jars of the test classpath that Flink's lib/ does not hold: the job's (failsafe puts the packaged, shaded jar on
-     * the classpath), the connector's, the broker's, JUnit's.
+     * the classpath), the connector's, Avro's (the cluster jar brings it for the Avro value format), the broker's,
+     * JUnit's.
      */
     private static final List<String> NOT_IN_LIB = List.of("latentwatch-", "original-latentwatch-", "flink-connector-kafka", "kafka-clients", "kafka_", "kafka-", "junit-",
-            "opentest4j", "apiguardian", "picocli");
+            "opentest4j", "apiguardian", "picocli", "avro-", "flink-avro");
 
     /** The module flags Flink's scripts give every JVM (env.java.default-opts.all of the distribution's config.yaml). */
     static final List<String> JAVA_OPTS = List.of("--add-exports=java.base/sun.net.util=ALL-UNNAMED",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.latentwatch.pipeline.kafka.ValueFormat;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -46,12 +47,15 @@ class JobArgumentsTest {
         assertEquals(4, JobArguments.parse("--parallelism", "2", "--parallelism=4").get(ScoringJobOptions.SCORING_PARALLELISM),
                 "of two values for one flag the last counts");
         assertEquals("k:9092", JobArguments.parse("--bootstrap-server", "k:9092").get(ScoringJobOptions.BOOTSTRAP_SERVERS), "an alias");
+        assertEquals(ValueFormat.AVRO, JobArguments.parse("--latentwatch.topics.value-format", "json", "--value-format", "avro")
+                .get(ScoringJobOptions.VALUE_FORMAT));
     }
 
     @Test
     void aBadArgumentIsNamed() {
         assertEquals("--max-batch-size takes a whole number, got 'many'", error("--max-batch-size", "many"));
         assertEquals("--delivery-guarantee takes exactly-once or at-least-once, got 'twice'", error("--delivery-guarantee", "twice"));
+        assertEquals("--value-format takes json or avro, got 'protobuf'", error("--value-format", "protobuf"));
         assertEquals("--checkpoint-interval takes a duration (e.g. 20ms, 2s, 1min), got 'soon'", error("--checkpoint-interval=soon"));
         assertEquals("--model needs a value (DIR)", error("--model", "--fine-tune"));
         assertEquals("--fine-tune takes no value, got 'false'", error("--fine-tune=false"));

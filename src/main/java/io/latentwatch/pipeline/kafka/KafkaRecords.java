@@ -19,7 +19,8 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * The job's Kafka (de)serialisers: frames and model updates in; latents, alerts, dead letters and model updates out
- * (DESIGN.md's wire formats). Every sink writes through one {@link RecordSerializer}; what differs is its contents.
+ * (DESIGN.md's wire formats; latents and alerts in JSON or Avro, {@link ValueFormat}). Every sink writes through one
+ * {@link RecordSerializer}; what differs is its contents.
  */
 public final class KafkaRecords {
 
@@ -49,12 +50,34 @@ public final class KafkaRecords {
 
     /** latents: key = source, value = {@link JsonRecords#latents(ScoredFrame)}. */
     public static RecordSerializer<ScoredFrame> latents(String topic) {
-        return RecordSerializer.text(topic, f -> f.source, JsonRecords::latents);
+        return latents(topic, ValueFormat.JSON);
+    }
+
+    /**
+     * latents: key = source, value = {@link JsonRecords#latents(ScoredFrame)} or, in {@link ValueFormat#AVRO}, the
+     * Avro binary of {@link AvroRecords#latentsSchema()}.
+     */
+    public static RecordSerializer<ScoredFrame> latents(String topic, ValueFormat format) {
+        return switch (format) {
+            case JSON -> RecordSerializer.text(topic, f -> f.source, JsonRecords::latents);
+            case AVRO -> new RecordSerializer<>(topic, new AvroValues<ScoredFrame>(AvroRecords::latentsSchema, f -> f.source, AvroRecords::latents));
+        };
     }
 
     /** alerts: key = source, value = {@link JsonRecords#alert(Alert)}. */
     public static RecordSerializer<Alert> alerts(String topic) {
-        return RecordSerializer.text(topic, a -> a.source, JsonRecords::alert);
+        return alerts(topic, ValueFormat.JSON);
+    }
+
+    /**
+     * alerts: key = source, value = {@link JsonRecords#alert(Alert)} or, in {@link ValueFormat#AVRO}, the Avro binary
+     * of {@link AvroRecords#alertsSchema()}.
+     */
+    public static RecordSerializer<Alert> alerts(String topic, ValueFormat format) {
+        return switch (format) {
+            case JSON -> RecordSerializer.text(topic, a -> a.source, JsonRecords::alert);
+            case AVRO -> new RecordSerializer<>(topic, new AvroValues<Alert>(AvroRecords::alertsSchema, a -> a.source, AvroRecords::alert));
+        };
     }
 
     /**
