@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.dev.FrameProducer;
+import io.latentwatch.evaluation.CpuBreakdown;
 import io.latentwatch.evaluation.ModelBenchmark;
 import io.latentwatch.frames.synthetic.CameraFrame;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
@@ -19,6 +20,7 @@ import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
+import io.latentwatch.pipeline.kafka.ValueFormat;
 import io.latentwatch.scoring.BatchScorer;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -55,8 +57,9 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         description = {
             "End-to-end frames/s of the scoring job through a real Kafka broker and a local Flink (frames topic pre-filled with",
-            "PNG camera frames, exactly-once sinks, parallelism 1) at several max batch sizes, next to the raw model rate",
-            "(BatchScorer on the same frames, already decoded) measured in the same run; then the latency from capture to the",
+            "PNG camera frames, exactly-once sinks, parallelism 1) at several max batch sizes and for JSON and Avro latents, next",
+            "to the raw model rate (BatchScorer on the same frames, already decoded) measured in the same run, each with the",
+            "job's CPU time per frame by stage (thread CPU times split by JDK Flight Recorder samples); then the latency from capture to the",
             "latents record at half the best end-to-end rate (at-least-once sinks, so records are visible when written); then",
             "the end-to-end rate at the best batch size with fine-tuning rounds running the whole time, next to the same job",
             "without fine-tuning, both in this run."
@@ -87,6 +90,18 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
     @Option(names = "--fine-tune-steps", defaultValue = "20",
             description = "Adam steps per round in the fine-tuning comparison; 0 skips it (default: ${DEFAULT-VALUE})")
     int fineTuneSteps;
+
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run the job once over the frames before measuring, so that JIT compilation is not counted (default: ${DEFAULT-VALUE})")
+    boolean warmUp;
+
+    @Option(names = "--value-formats", split = ",", defaultValue = "json,avro", converter = ValueFormatConverter.class,
+            description = "latents and alerts value formats, each an end-to-end run per batch size (default: ${DEFAULT-VALUE})")
+    List<ValueFormat> valueFormats;
+
+    @Option(names = "--breakdown", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "after each end-to-end run, its CPU time per frame by stage (thread CPU times, JFR samples; default: ${DEFAULT-VALUE})")
+    boolean breakdown;
 
     @Option(names = "--json", description = "also write every row as a JSON line to this file")
     Path json;
@@ -131,6 +146,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
 
             // the raw model rate: BatchScorer alone on decoded frames, in this JVM, before anything else runs
             Map<Integer, Double> raw = new LinkedHashMap<>();
+            Map<Integer, Double> rawCpuPerFrame = new LinkedHashMap<>(); // ns of process CPU per frame scored alone
             try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 ModelDirectory.Loaded loaded = ModelDirectory.read(modelDir, m);
                 try (BatchScorer scorer = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, "mse")) {
@@ -142,12 +158,14 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                         }
                         scorer.score(pixels, b); // warm-up
                         long n = 0;
+                        long cpu0 = CpuBreakdown.processCpuNanos();
                         long t0 = System.nanoTime();
                         while (System.nanoTime() - t0 < seconds * 1e9) {
                             scorer.score(pixels, b);
                             n += b;
                         }
                         raw.put(b, n / ((System.nanoTime() - t0) / 1e9));
+                        rawCpuPerFrame.put(b, (CpuBreakdown.processCpuNanos() - cpu0) / (double) n);
                     }
                 }
             }
@@ -160,15 +178,29 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                     return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
                 }, 0, frames, null, () -> false, s -> { });
 
+                if (warmUp) {
+                    // one unreported run first: the JIT compiles the job's code during the first run in a JVM (it took
+                    // more CPU than the model there), which a long-running job pays once
+                    kafka.createTopics("bench-latents-warm-up", "bench-alerts-warm-up", "bench-dlq-warm-up");
+                    runToEnd(job(modelDir, client, batchSizes[batchSizes.length - 1], Duration.ofMillis(50), "exactly-once", "warm-up")
+                            .optStoppingOffsets(OffsetsInitializer.latest()).build());
+                }
                 double best = 0;
                 int bestBatch = batchSizes[0];
                 for (int b : batchSizes) {
-                    String latents = "bench-latents-" + b;
-                    kafka.createTopics(latents, "bench-alerts-" + b, "bench-dlq-" + b);
-                    ScoringJob job = job(modelDir, client, b, Duration.ofMillis(50), "exactly-once", b)
+                  for (ValueFormat format : valueFormats) {
+                    String suffix = b + "-" + format.name().toLowerCase(Locale.ROOT);
+                    String latents = "bench-latents-" + suffix;
+                    kafka.createTopics(latents, "bench-alerts-" + suffix, "bench-dlq-" + suffix);
+                    ScoringJob job = job(modelDir, client, b, Duration.ofMillis(50), "exactly-once", suffix)
+                            .set(ScoringJobOptions.VALUE_FORMAT, format)
                             .optStoppingOffsets(OffsetsInitializer.latest()).build();
                     long t0 = System.nanoTime();
+                    // the breakdown starts with the first scored frame: the job's start-up (class loading, JIT
+                    // warm-up, the model's load) is no cost per frame, and the rate leaves it out too
+                    BreakdownWindow window = breakdown ? BreakdownWindow.onFirstRecord(client, latents) : null;
                     runToEnd(job);
+                    CpuBreakdown.Result used = window == null ? null : window.stop();
                     double wall = (System.nanoTime() - t0) / 1e9;
                     List<Long> times = new ArrayList<>();
                     read(client, latents, frames, Duration.ofSeconds(60), (r, now) -> times.add(r.timestamp()));
@@ -181,12 +213,17 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("figure", "end-to-end");
                     row.put("max_batch_size", b);
+                    row.put("value_format", format.name().toLowerCase(Locale.ROOT));
                     row.put("frames", times.size());
                     row.put("e2e_frames_per_s", round(rate));
                     row.put("raw_model_frames_per_s", round(raw.get(b)));
                     row.put("e2e_over_raw", round(rate / raw.get(b)));
                     row.put("job_wall_s_incl_startup", round(wall));
                     BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                    if (used != null) {
+                        printBreakdown(out, gson, jsonSink, b, format, times.size() - window.recordsBefore(), used, rawCpuPerFrame.get(b));
+                    }
+                  }
                 }
 
                 if (latencySeconds > 0 && best > 0) {
@@ -255,6 +292,126 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
             Utils.delete(tmp.toFile());
         }
         return 0;
+    }
+
+    /**
+     * One row per stage: CPU ms per frame of the end-to-end run. The model's is its CPU per frame scored alone on the
+     * same frames at the same batch size (this run); the job's other Java time is split by its JFR samples outside the
+     * model; the JVM's own threads (GC, JIT) are one row; the broker and Flink's control plane in this JVM are not
+     * the job's and are shown apart.
+     */
+    private static void printBreakdown(PrintWriter out, Gson gson, Writer jsonSink, int batch, ValueFormat format, long frames,
+            CpuBreakdown.Result used,
+            double modelNanosPerFrame) throws java.io.IOException {
+        if (frames == 0) {
+            return;
+        }
+        double model = modelNanosPerFrame * frames;
+        // the model's time on the job's own thread: the engine's worker threads did the rest of it
+        double modelOnJobThreads = Math.max(0, model - used.engineWorkersCpu());
+        double rest = Math.max(0, used.jobJavaCpu() - modelOnJobThreads);
+        long restSamples = used.samples().entrySet().stream().filter(e -> !e.getKey().equals(CpuBreakdown.MODEL))
+                .mapToLong(Map.Entry::getValue).sum();
+        Map<String, Double> perStage = new LinkedHashMap<>();
+        perStage.put(CpuBreakdown.MODEL, model);
+        used.samples().forEach((stage, n) -> {
+            if (!stage.equals(CpuBreakdown.MODEL)) {
+                perStage.put(stage, restSamples == 0 ? 0 : rest * n / restSamples);
+            }
+        });
+        perStage.put("garbage collector", (double) used.gcCpu());
+        perStage.put("JIT compiler", (double) used.jitCpu());
+        double job = perStage.values().stream().mapToDouble(Double::doubleValue).sum();
+        for (Map.Entry<String, Double> e : perStage.entrySet()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("figure", "cpu-breakdown");
+            row.put("max_batch_size", batch);
+            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            row.put("stage", e.getKey());
+            row.put("cpu_ms_per_frame", Math.round(e.getValue() / frames / 1e3) / 1e3);
+            row.put("share_of_job", round(e.getValue() / job));
+            BenchmarkModelCommand.print(out, gson, jsonSink, row);
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("figure", "cpu-breakdown-total");
+        row.put("max_batch_size", batch);
+        row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+        row.put("job_cpu_ms_per_frame", Math.round(job / frames / 1e3) / 1e3);
+        row.put("process_cpu_ms_per_frame", Math.round(used.processCpu() / (double) frames / 1e3) / 1e3);
+        row.put("not_the_job_cpu_ms_per_frame", Math.round(used.outsideJavaCpu() / (double) frames / 1e3) / 1e3);
+        row.put("job_samples", used.samples().values().stream().mapToLong(Long::longValue).sum());
+        BenchmarkModelCommand.print(out, gson, jsonSink, row);
+    }
+
+    /** json | avro, as the job's option takes them. */
+    static final class ValueFormatConverter implements CommandLine.ITypeConverter<ValueFormat> {
+        @Override
+        public ValueFormat convert(String value) {
+            try {
+                return ValueFormat.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("json or avro, got '" + value + "'");
+            }
+        }
+    }
+
+    /** A {@link CpuBreakdown} that starts once the job has written its first latents record (read uncommitted). */
+    private static final class BreakdownWindow {
+        private final Thread watcher;
+        private volatile CpuBreakdown cpu;
+        private volatile long recordsBefore;
+        private final AtomicBoolean stop = new AtomicBoolean();
+
+        private BreakdownWindow(KafkaClientConfig client, String topic) {
+            watcher = new Thread(() -> {
+                Map<String, Object> p = client.toMap();
+                p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+                p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"); // written, not yet committed
+                try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+                    List<TopicPartition> tps = new ArrayList<>();
+                    consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
+                    consumer.assign(tps);
+                    consumer.seekToBeginning(tps);
+                    while (!stop.get()) {
+                        int n = consumer.poll(Duration.ofMillis(20)).count();
+                        if (n > 0) {
+                            recordsBefore = n;
+                            cpu = CpuBreakdown.start();
+                            return;
+                        }
+                    }
+                }
+            }, "bench-breakdown-watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        static BreakdownWindow onFirstRecord(KafkaClientConfig client, String topic) {
+            return new BreakdownWindow(client, topic);
+        }
+
+        /** Frames scored before the window opened. */
+        long recordsBefore() {
+            return recordsBefore;
+        }
+
+        /** Ends the window; null if it never opened. */
+        CpuBreakdown.Result stop() throws Exception {
+            stop.set(true);
+            watcher.join(30_000);
+            return cpu == null ? null : cpu.stop(BenchmarkPipelineCommand::ofJob);
+        }
+    }
+
+    /**
+     * The job's threads in this JVM: its tasks ("NAME (1/1)#0"), the Kafka source's fetcher and the Kafka clients'
+     * network threads. The broker, Flink's control plane and the benchmark's own threads are not.
+     */
+    static boolean ofJob(String thread) {
+        return thread != null && (thread.matches(".*\\(\\d+/\\d+\\)#\\d+$") || thread.startsWith("Source Data Fetcher")
+                || thread.startsWith("kafka-producer-network-thread") || thread.startsWith("kafka-coordinator-heartbeat-thread")
+                || thread.startsWith("OutputFlusher"));
     }
 
     /** Latency from capture to latents record at a fixed rate, at-least-once (records visible when written). */
