@@ -6,7 +6,6 @@ import io.latentwatch.data.FashionMnist;
 import io.latentwatch.data.GrayImageDataset;
 import io.latentwatch.evaluation.ModelBenchmark;
 import io.latentwatch.evaluation.OneClassBenchmark;
-import io.latentwatch.model.DipType;
 import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.TrainingOptions;
 import io.latentwatch.training.TrainingProgress;
@@ -52,38 +51,20 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
 
     // the defaults come from the protocol's settings (TrainingDefaults.OneClass), not from the annotations
 
-    @Option(names = "--epochs", description = "default: ${DEFAULT-VALUE}")
-    int epochs;
+    @Mixin TrainingFlags training;
 
-    @Option(names = "--batch-size", description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
 
-    @Option(names = "--learning-rate", description = "default: ${DEFAULT-VALUE}")
-    float learningRate;
+
 
     @Option(names = "--image-size", description = "28 -> this, bilinear (default: ${DEFAULT-VALUE})")
     int imageSize;
 
-    @Option(names = "--latent-dim", description = "default: ${DEFAULT-VALUE}")
-    int latentDim;
 
-    @Option(names = "--hidden-dims", split = ",", description = "default: ${DEFAULT-VALUE}")
-    int[] hiddenDims;
 
-    @Option(names = "--dip-type", description = "i | ii (default: ${DEFAULT-VALUE})")
-    String dipType;
 
-    @Option(names = "--kld-weight", description = "default: ${DEFAULT-VALUE}")
-    float kldWeight;
 
-    @Option(names = "--score", description = "the score calibrated and reported first (default: ${DEFAULT-VALUE})")
-    String score;
 
-    @Option(names = "--validation-split", description = "default: ${DEFAULT-VALUE}")
-    double validationSplit;
 
-    @Option(names = "--seed", description = "default: ${DEFAULT-VALUE}")
-    long seed;
 
     @Mixin DeviceOption deviceOption;
 
@@ -103,20 +84,8 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
         TrainingOptions options;
         try {
             TrainingOptions protocol = OneClassBenchmark.defaultOptions();
-            options = protocol.toBuilder()
-                    .optEpochs(epochs)
-                    .optBatchSize(batchSize)
-                    .optLearningRate(learningRate)
-                    .optModel(protocol.model().toBuilder()
-                            .imageSize(imageSize)
-                            .latentDim(latentDim)
-                            .hiddenDims(hiddenDims)
-                            .dipType(DipType.parse(dipType))
-                            .kldWeight(kldWeight)
-                            .build())
-                    .optScoreName(score)
-                    .optValidationFraction(validationSplit)
-                    .optSeed(seed)
+            options = training.training(protocol.toBuilder())
+                    .optModel(training.model(protocol.model().toBuilder()).imageSize(imageSize).build())
                     .optDevice(deviceOption.device)
                     .build();
         } catch (IllegalArgumentException e) {
@@ -128,7 +97,7 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
         out.printf("# latentwatch benchmark quality --dataset fashion-mnist, %s%n", Instant.now());
         out.printf("# %s; %s%n", ModelBenchmark.environment(deviceOption.device()), cpuModel());
         out.printf("# %s%n", options);
-        out.println("# one-class protocol: per class train on items 0-5999 (" + Math.round(validationSplit * 100)
+        out.println("# one-class protocol: per class train on items 0-5999 (" + Math.round(training.validationSplit * 100)
                 + " % held out to calibrate), test on items 6000-6999 of all ten classes; AUROC of each score");
         out.flush();
         Gson gson = new Gson();
@@ -172,7 +141,7 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s", "mean"));
             mean.forEach((k, v) -> line.append(' ').append(pad(k, v)));
             out.println(line);
-            out.printf(Locale.ROOT, "# %d classes, mean AUROC (%s) %.4f, wall time %.1f s (%.1f min)%n", results.size(), score, mean.get(score),
+            out.printf(Locale.ROOT, "# %d classes, mean AUROC (%s) %.4f, wall time %.1f s (%.1f min)%n", results.size(), training.score, mean.get(training.score),
                     wall, wall / 60);
             out.flush();
             if (jsonSink != null) {

@@ -3,7 +3,6 @@ package io.latentwatch.cli;
 import io.latentwatch.data.DatasetSpec;
 import io.latentwatch.data.ImageDataset;
 import io.latentwatch.frames.ImageReading;
-import io.latentwatch.model.DipType;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.training.ConsoleProgress;
@@ -49,14 +48,10 @@ final class TrainCommand implements Callable<Integer> {
 
     // the defaults come from TrainingOptions' builder (TrainingDefaults.Trainer), not from the annotations
 
-    @Option(names = "--epochs", description = "passes over the training images (default: ${DEFAULT-VALUE})")
-    int epochs;
+    @Mixin TrainingFlags training;
 
-    @Option(names = "--batch-size", description = "images per Adam step, >= 2 (default: ${DEFAULT-VALUE})")
-    int batchSize;
 
-    @Option(names = "--learning-rate", description = "Adam's first learning rate, decayed by a cosine schedule to 1 %% of it (default: ${DEFAULT-VALUE})")
-    float learningRate;
+
 
     @Option(names = "--image-size", description = "model input side in pixels, a multiple of 2^len(hidden dims); auto: "
             + "the dataset's, rounded up (28 -> 32) (default: ${DEFAULT-VALUE})")
@@ -65,37 +60,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--channels", description = "1 (luma) | 3 (RGB) | auto: the dataset's (default: ${DEFAULT-VALUE})")
     String channels;
 
-    @Option(names = "--latent-dim", description = "latent dimensions (default: ${DEFAULT-VALUE})")
-    int latentDim;
 
-    @Option(names = "--hidden-dims", split = ",", description = "encoder widths, each layer halves the image (default: ${DEFAULT-VALUE})")
-    int[] hiddenDims;
 
-    @Option(names = "--dip-type", description = "i | ii (default: ${DEFAULT-VALUE})")
-    String dipType;
 
-    @Option(names = "--kld-weight", description = "weight of the KL term (default: ${DEFAULT-VALUE})")
-    float kldWeight;
 
-    @Option(names = "--lambda-diag", description = "DIP weight of the diagonal (default: ${DEFAULT-VALUE})")
-    float lambdaDiag;
 
-    @Option(names = "--lambda-offdiag", description = "DIP weight of the off-diagonal (default: ${DEFAULT-VALUE})")
-    float lambdaOffdiag;
 
-    @Option(names = "--seed", description = "seed of initialisation, shuffling and split (default: ${DEFAULT-VALUE})")
-    long seed;
 
     @Mixin DeviceOption deviceOption;
 
-    @Option(names = "--validation-split", description = "fraction of --data held out to calibrate on, in (0, 0.9] (default: ${DEFAULT-VALUE})")
-    double validationSplit;
 
     @Option(names = "--false-alarm-rate", description = "target fraction of normal images above the threshold (default: ${DEFAULT-VALUE})")
     double falseAlarmRate;
 
-    @Option(names = "--score", description = "anomaly score: mse+posterior-mahalanobis | posterior-mahalanobis | mse+mahalanobis | mahalanobis | mse (default: ${DEFAULT-VALUE})")
-    String score;
 
     @Option(names = "--no-images", description = "do not write reconstructions.png and samples.png")
     boolean noImages;
@@ -130,30 +107,18 @@ final class TrainCommand implements Callable<Integer> {
         int size = auto("--image-size", imageSize);
         int inChannels = auto("--channels", channels);
         try {
-            DipVaeConfig.Builder model = TrainingOptions.DEFAULT_MODEL.toBuilder()
-                    .latentDim(latentDim)
-                    .hiddenDims(hiddenDims)
-                    .dipType(DipType.parse(dipType))
-                    .kldWeight(kldWeight)
-                    .lambdaDiag(lambdaDiag)
-                    .lambdaOffdiag(lambdaOffdiag)
+            DipVaeConfig.Builder model = training.model(TrainingOptions.DEFAULT_MODEL.toBuilder())
                     // with auto, the default side stands in (as these hidden dims take it) until the dataset's is known
-                    .imageSize(size != AUTO ? size : DipVaeConfig.imageSizeFor(TrainingOptions.DEFAULT_MODEL.imageSize(), hiddenDims.length));
+                    .imageSize(size != AUTO ? size : DipVaeConfig.imageSizeFor(TrainingOptions.DEFAULT_MODEL.imageSize(), training.hiddenDims.length));
             if (inChannels != AUTO) {
                 model.inChannels(inChannels);
             }
-            return TrainingOptions.builder()
-                    .optEpochs(epochs)
-                    .optBatchSize(batchSize)
-                    .optLearningRate(learningRate)
+            return training.training(TrainingOptions.builder())
                     .optModel(model.build())
                     .optImageSizeFromData(size == AUTO)
                     .optChannelsFromData(inChannels == AUTO)
-                    .optSeed(seed)
                     .optDevice(deviceOption.device)
-                    .optValidationFraction(validationSplit)
                     .optFalseAlarmRate(falseAlarmRate)
-                    .optScoreName(score)
                     .optDataSpec(data)
                     .optWriteImages(!noImages)
                     .build();

@@ -267,7 +267,7 @@ class CliTest {
 
         Run quality = run("benchmark", "quality", "--help");
         assertEquals(0, quality.code, quality.err);
-        assertTrue(quality.out.replaceAll("\\s+", " ").contains("--hidden-dims=<hiddenDims>[,<hiddenDims>...] default: 16,32,64"), quality.out);
+        assertTrue(quality.out.replaceAll("\\s+", " ").contains("each layer halves the image (default: 16,32,64)"), quality.out);
         for (String benchmark : new String[] {"model", "precision"}) {
             Run r = run("benchmark", benchmark, "--help");
             assertTrue(r.out.contains("--device=<device>"), r.out);
