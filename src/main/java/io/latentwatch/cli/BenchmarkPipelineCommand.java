@@ -146,7 +146,6 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
 
             // the raw model rate: BatchScorer alone on decoded frames, in this JVM, before anything else runs
             Map<Integer, Double> raw = new LinkedHashMap<>();
-            Map<Integer, Double> rawCpuPerFrame = new LinkedHashMap<>(); // ns of process CPU per frame scored alone
             try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 ModelDirectory.Loaded loaded = ModelDirectory.read(modelDir, m);
                 try (BatchScorer scorer = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, "mse")) {
@@ -158,14 +157,12 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                         }
                         scorer.score(pixels, b); // warm-up
                         long n = 0;
-                        long cpu0 = CpuBreakdown.processCpuNanos();
                         long t0 = System.nanoTime();
                         while (System.nanoTime() - t0 < seconds * 1e9) {
                             scorer.score(pixels, b);
                             n += b;
                         }
                         raw.put(b, n / ((System.nanoTime() - t0) / 1e9));
-                        rawCpuPerFrame.put(b, (CpuBreakdown.processCpuNanos() - cpu0) / (double) n);
                     }
                 }
             }
@@ -221,7 +218,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                     row.put("job_wall_s_incl_startup", round(wall));
                     BenchmarkModelCommand.print(out, gson, jsonSink, row);
                     if (used != null) {
-                        printBreakdown(out, gson, jsonSink, b, format, times.size() - window.recordsBefore(), used, rawCpuPerFrame.get(b));
+                        printBreakdown(out, gson, jsonSink, b, format, times.size() - window.recordsBefore(), used);
                     }
                   }
                 }
@@ -295,52 +292,70 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
     }
 
     /**
-     * One row per stage: CPU ms per frame of the end-to-end run. The model's is its CPU per frame scored alone on the
-     * same frames at the same batch size (this run); the job's other Java time is split by its JFR samples outside the
-     * model; the JVM's own threads (GC, JIT) are one row; the broker and Flink's control plane in this JVM are not
-     * the job's and are shown apart.
+     * The CPU time per frame of the end-to-end run, measured, in two views: by thread (exact: the scorer's chain, whose
+     * thread runs source, decode, batching and the model's calls; the engine's worker threads; the threshold and sink
+     * chain; the Kafka clients' threads; the JIT compiler and the garbage collector), and the stages' shares of the
+     * JFR samples of the job's Java code (the model's native compute is not sampled). The broker and Flink's control
+     * plane in this JVM are not the job's and are shown apart.
      */
     private static void printBreakdown(PrintWriter out, Gson gson, Writer jsonSink, int batch, ValueFormat format, long frames,
-            CpuBreakdown.Result used,
-            double modelNanosPerFrame) throws java.io.IOException {
-        if (frames == 0) {
+            CpuBreakdown.Result used) throws java.io.IOException {
+        if (frames <= 0) {
             return;
         }
-        double model = modelNanosPerFrame * frames;
-        // the model's time on the job's own thread: the engine's worker threads did the rest of it
-        double modelOnJobThreads = Math.max(0, model - used.engineWorkersCpu());
-        double rest = Math.max(0, used.jobJavaCpu() - modelOnJobThreads);
-        long restSamples = used.samples().entrySet().stream().filter(e -> !e.getKey().equals(CpuBreakdown.MODEL))
-                .mapToLong(Map.Entry::getValue).sum();
-        Map<String, Double> perStage = new LinkedHashMap<>();
-        perStage.put(CpuBreakdown.MODEL, model);
-        used.samples().forEach((stage, n) -> {
-            if (!stage.equals(CpuBreakdown.MODEL)) {
-                perStage.put(stage, restSamples == 0 ? 0 : rest * n / restSamples);
-            }
-        });
-        perStage.put("garbage collector", (double) used.gcCpu());
-        perStage.put("JIT compiler", (double) used.jitCpu());
-        double job = perStage.values().stream().mapToDouble(Double::doubleValue).sum();
-        for (Map.Entry<String, Double> e : perStage.entrySet()) {
+        Map<String, Long> groups = new LinkedHashMap<>();
+        used.jobThreadsCpu().forEach((thread, ns) -> groups.merge(threadGroup(thread), ns, Long::sum));
+        groups.put("engine worker threads (PyTorch intra-op)", used.engineWorkersCpu());
+        groups.put("JIT compiler", used.jitCpu());
+        groups.put("garbage collector", used.gcCpu());
+        double job = groups.values().stream().mapToLong(Long::longValue).sum();
+        for (Map.Entry<String, Long> g : groups.entrySet()) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("figure", "cpu-breakdown");
+            row.put("figure", "cpu-by-thread");
             row.put("max_batch_size", batch);
             row.put("value_format", format.name().toLowerCase(Locale.ROOT));
-            row.put("stage", e.getKey());
-            row.put("cpu_ms_per_frame", Math.round(e.getValue() / frames / 1e3) / 1e3);
-            row.put("share_of_job", round(e.getValue() / job));
+            row.put("threads", g.getKey());
+            row.put("cpu_ms_per_frame", Math.round(g.getValue() / (double) frames / 1e3) / 1e3);
+            row.put("share_of_job", round(g.getValue() / job));
+            BenchmarkModelCommand.print(out, gson, jsonSink, row);
+        }
+        long samples = used.samples().values().stream().mapToLong(Long::longValue).sum();
+        for (Map.Entry<String, Long> s : used.samples().entrySet()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("figure", "java-samples-by-stage");
+            row.put("max_batch_size", batch);
+            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            row.put("stage", s.getKey());
+            row.put("samples", s.getValue());
+            row.put("share", samples == 0 ? 0 : round(s.getValue() / (double) samples));
             BenchmarkModelCommand.print(out, gson, jsonSink, row);
         }
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("figure", "cpu-breakdown-total");
+        row.put("figure", "cpu-total");
         row.put("max_batch_size", batch);
         row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+        row.put("frames", frames);
         row.put("job_cpu_ms_per_frame", Math.round(job / frames / 1e3) / 1e3);
         row.put("process_cpu_ms_per_frame", Math.round(used.processCpu() / (double) frames / 1e3) / 1e3);
         row.put("not_the_job_cpu_ms_per_frame", Math.round(used.outsideJavaCpu() / (double) frames / 1e3) / 1e3);
-        row.put("job_samples", used.samples().values().stream().mapToLong(Long::longValue).sum());
         BenchmarkModelCommand.print(out, gson, jsonSink, row);
+    }
+
+    /** The job's thread groups of this benchmark's topology, by the names Flink gives its task threads. */
+    private static String threadGroup(String thread) {
+        if (thread.startsWith("Source: ")) {
+            return "scorer chain (source, decode, batch, model calls, unbatch)";
+        }
+        if (thread.startsWith("threshold per source")) {
+            return "threshold + sinks chain";
+        }
+        if (thread.startsWith("Source Data Fetcher")) {
+            return "Kafka source fetcher";
+        }
+        if (thread.startsWith("kafka-")) {
+            return "Kafka clients' network threads";
+        }
+        return "other job threads";
     }
 
     /** json | avro, as the job's option takes them. */

@@ -31,7 +31,8 @@ import jdk.jfr.consumer.RecordingFile;
  * <p>Why all of them: CPU times are exact but say nothing of stages; samples tell stages apart but only in Java code
  * (JFR samples at most a few threads in Java per period and one in native code, so native time, which is where the
  * model computes, is not in them). The process's CPU less every Java and JVM thread is the engine's own worker
- * threads; the model's time on the job's thread is then the model's CPU per frame measured alone, less that.
+ * threads. So a breakdown reads: exact CPU per thread (group), and within the job's Java code the stages' shares of the
+ * samples.
  */
 public final class CpuBreakdown implements AutoCloseable {
 
@@ -132,17 +133,18 @@ public final class CpuBreakdown implements AutoCloseable {
             Files.deleteIfExists(file);
             recording.close();
         }
-        long job = 0;
         long outside = 0;
+        Map<String, Long> jobThreads = new LinkedHashMap<>();
         for (Map.Entry<Long, Long> t : cpuLatest.entrySet()) {
             long used = Math.max(0, t.getValue() - cpuAtStart.getOrDefault(t.getKey(), 0L));
-            if (ofJob.test(names.get(t.getKey()))) {
-                job += used;
+            String name = names.get(t.getKey());
+            if (ofJob.test(name)) {
+                jobThreads.merge(name, used, Long::sum);
             } else {
                 outside += used;
             }
         }
-        return new Result(processCpu, job, outside, gcCpu, jitCpu, samples);
+        return new Result(processCpu, jobThreads, outside, gcCpu, jitCpu, samples);
     }
 
     @Override
@@ -218,20 +220,26 @@ public final class CpuBreakdown implements AutoCloseable {
      * CPU time of one window, in ns, and the job's Java samples by stage.
      *
      * @param processCpu all threads of the process
-     * @param jobJavaCpu the job's Java threads (the model's calls into the engine included)
+     * @param jobThreadsCpu the job's Java threads by name (the model's calls into the engine included)
      * @param outsideJavaCpu the other Java threads
      * @param gcCpu the garbage collector's threads
      * @param jitCpu the JIT compilers' threads
      * @param samples the job's execution samples per stage name
      */
-    public record Result(long processCpu, long jobJavaCpu, long outsideJavaCpu, long gcCpu, long jitCpu, Map<String, Long> samples) {
+    public record Result(long processCpu, Map<String, Long> jobThreadsCpu, long outsideJavaCpu, long gcCpu, long jitCpu,
+            Map<String, Long> samples) {
+
+        /** All of the job's Java threads. */
+        public long jobJavaCpu() {
+            return jobThreadsCpu.values().stream().mapToLong(Long::longValue).sum();
+        }
 
         /**
          * CPU of the engine's own worker threads (PyTorch's intra-op pool) and the VM's other threads: neither Java
          * threads nor the collector or compilers.
          */
         public long engineWorkersCpu() {
-            return Math.max(0, processCpu - jobJavaCpu - outsideJavaCpu - gcCpu - jitCpu);
+            return Math.max(0, processCpu - jobJavaCpu() - outsideJavaCpu - gcCpu - jitCpu);
         }
     }
 }
