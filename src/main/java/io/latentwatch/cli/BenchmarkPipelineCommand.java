@@ -47,9 +47,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** latentwatch benchmark pipeline */
 @Command(
@@ -59,7 +59,7 @@ import picocli.CommandLine;
             "End-to-end frames/s of the scoring job through a real Kafka broker and a local Flink (frames topic pre-filled with",
             "PNG camera frames, exactly-once sinks, parallelism 1) at several max batch sizes and for JSON and Avro latents, next",
             "to the raw model rate (BatchScorer on the same frames, already decoded) measured in the same run, each with the",
-            "job's CPU time per frame by stage (thread CPU times split by JDK Flight Recorder samples); then the latency from capture to the",
+            "job's CPU time per frame by thread and its Java samples by stage (JDK Flight Recorder); then the latency from capture to the",
             "latents record at half the best end-to-end rate (at-least-once sinks, so records are visible when written); then",
             "the end-to-end rate at the best batch size with fine-tuning rounds running the whole time, next to the same job",
             "without fine-tuning, both in this run."
@@ -100,7 +100,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
     List<ValueFormat> valueFormats;
 
     @Option(names = "--breakdown", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "after each end-to-end run, its CPU time per frame by stage (thread CPU times, JFR samples; default: ${DEFAULT-VALUE})")
+            description = "after each end-to-end run, its CPU time per frame by thread and its Java samples by stage (default: ${DEFAULT-VALUE})")
     boolean breakdown;
 
     @Option(names = "--json", description = "also write every row as a JSON line to this file")
@@ -176,8 +176,8 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                 }, 0, frames, null, () -> false, s -> { });
 
                 if (warmUp) {
-                    // one unreported run first: the JIT compiles the job's code during the first run in a JVM (it took
-                    // more CPU than the model there), which a long-running job pays once
+                    // one unreported run first: the JIT compiles most of the job's code during the first run in a JVM,
+                    // which a long-running job pays once
                     kafka.createTopics("bench-latents-warm-up", "bench-alerts-warm-up", "bench-dlq-warm-up");
                     runToEnd(job(modelDir, client, batchSizes[batchSizes.length - 1], Duration.ofMillis(50), "exactly-once", "warm-up")
                             .optStoppingOffsets(OffsetsInitializer.latest()).build());
@@ -185,42 +185,42 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                 double best = 0;
                 int bestBatch = batchSizes[0];
                 for (int b : batchSizes) {
-                  for (ValueFormat format : valueFormats) {
-                    String suffix = b + "-" + format.name().toLowerCase(Locale.ROOT);
-                    String latents = "bench-latents-" + suffix;
-                    kafka.createTopics(latents, "bench-alerts-" + suffix, "bench-dlq-" + suffix);
-                    ScoringJob job = job(modelDir, client, b, Duration.ofMillis(50), "exactly-once", suffix)
-                            .set(ScoringJobOptions.VALUE_FORMAT, format)
-                            .optStoppingOffsets(OffsetsInitializer.latest()).build();
-                    long t0 = System.nanoTime();
-                    // the breakdown starts with the first scored frame: the job's start-up (class loading, JIT
-                    // warm-up, the model's load) is no cost per frame, and the rate leaves it out too
-                    BreakdownWindow window = breakdown ? BreakdownWindow.onFirstRecord(client, latents) : null;
-                    runToEnd(job);
-                    CpuBreakdown.Result used = window == null ? null : window.stop();
-                    double wall = (System.nanoTime() - t0) / 1e9;
-                    List<Long> times = new ArrayList<>();
-                    read(client, latents, frames, Duration.ofSeconds(60), (r, now) -> times.add(r.timestamp()));
-                    Collections.sort(times);
-                    double rate = times.size() < 2 ? 0 : (times.size() - 1) / ((times.get(times.size() - 1) - times.get(0)) / 1e3);
-                    if (rate > best) {
-                        best = rate;
-                        bestBatch = b;
+                    for (ValueFormat format : valueFormats) {
+                        String suffix = b + "-" + format.name().toLowerCase(Locale.ROOT);
+                        String latents = "bench-latents-" + suffix;
+                        kafka.createTopics(latents, "bench-alerts-" + suffix, "bench-dlq-" + suffix);
+                        ScoringJob job = job(modelDir, client, b, Duration.ofMillis(50), "exactly-once", suffix)
+                                .set(ScoringJobOptions.VALUE_FORMAT, format)
+                                .optStoppingOffsets(OffsetsInitializer.latest()).build();
+                        long t0 = System.nanoTime();
+                        // the breakdown starts with the first scored frame: the job's start-up (class loading, JIT
+                        // warm-up, the model's load) is no cost per frame, and the rate leaves it out too
+                        BreakdownWindow window = breakdown ? BreakdownWindow.onFirstRecord(client, latents) : null;
+                        runToEnd(job);
+                        CpuBreakdown.Result used = window == null ? null : window.stop();
+                        double wall = (System.nanoTime() - t0) / 1e9;
+                        List<Long> times = new ArrayList<>();
+                        read(client, latents, frames, Duration.ofSeconds(60), (r, now) -> times.add(r.timestamp()));
+                        Collections.sort(times);
+                        double rate = times.size() < 2 ? 0 : (times.size() - 1) / ((times.get(times.size() - 1) - times.get(0)) / 1e3);
+                        if (rate > best) {
+                            best = rate;
+                            bestBatch = b;
+                        }
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("figure", "end-to-end");
+                        row.put("max_batch_size", b);
+                        row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+                        row.put("frames", times.size());
+                        row.put("e2e_frames_per_s", round(rate));
+                        row.put("raw_model_frames_per_s", round(raw.get(b)));
+                        row.put("e2e_over_raw", round(rate / raw.get(b)));
+                        row.put("job_wall_s_incl_startup", round(wall));
+                        BenchmarkModelCommand.print(out, gson, jsonSink, row);
+                        if (used != null) {
+                            printBreakdown(out, gson, jsonSink, b, format, times.size() - window.recordsBefore(), used);
+                        }
                     }
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("figure", "end-to-end");
-                    row.put("max_batch_size", b);
-                    row.put("value_format", format.name().toLowerCase(Locale.ROOT));
-                    row.put("frames", times.size());
-                    row.put("e2e_frames_per_s", round(rate));
-                    row.put("raw_model_frames_per_s", round(raw.get(b)));
-                    row.put("e2e_over_raw", round(rate / raw.get(b)));
-                    row.put("job_wall_s_incl_startup", round(wall));
-                    BenchmarkModelCommand.print(out, gson, jsonSink, row);
-                    if (used != null) {
-                        printBreakdown(out, gson, jsonSink, b, format, times.size() - window.recordsBefore(), used);
-                    }
-                  }
                 }
 
                 if (latencySeconds > 0 && best > 0) {

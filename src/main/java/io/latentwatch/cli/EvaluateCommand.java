@@ -20,10 +20,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** latentwatch evaluate --model DIR --normal SPEC --anomalous SPEC [--roc F.png] [--json F.json] */
 @Command(

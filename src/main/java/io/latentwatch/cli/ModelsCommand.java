@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** latentwatch models list|pin|unpin|rollback --registry DIR [VERSION] */
 @Command(
