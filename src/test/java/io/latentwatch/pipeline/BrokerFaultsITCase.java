@@ -90,11 +90,15 @@ class BrokerFaultsITCase {
     }
 
     /**
-     * An outage longer than the sinks' transaction timeout (8 s here, against a 20 s outage). What was seen: Kafka aborts
-     * only transactions that stay open past the timeout while a coordinator runs, and the sinks' writers wait out the
-     * outage, so the job finished with every frame once and no restart. Should a transaction be aborted under a
-     * checkpoint that completed, Flink's committer fails the job (it would otherwise lose that transaction's records
-     * silently): either way, never a silent loss.
+     * An outage longer than the sinks' transaction timeout (8 s here, against a 20 s outage). Mostly the job finished
+     * with every frame once and no restart: the writers wait out the outage, and Kafka aborts only transactions that
+     * stay open past the timeout while a coordinator runs. But when the broker's coordinator aborts a transaction whose
+     * checkpoint completed before Flink's committer commits it, the committer logs "Unable to commit transaction ... in an
+     * invalid state" and drops it (flink-connector-kafka treats that as a known failure, not a job failure): that
+     * checkpoint's records are lost (seen once in four CI runs, 2026-12-01). What holds either way, and is asserted:
+     * nothing doubled, everything committed before the outage kept, and what is lost is one run of consecutive frames
+     * (whole transactions), never scattered records. docs/streaming.md says so: keep transaction.timeout.ms above
+     * the longest outage to ride out.
      */
     @Test
     void anOutageLongerThanTheTransactionTimeoutLosesNothingSilently(TestInfo info) throws Exception {
@@ -105,6 +109,7 @@ class BrokerFaultsITCase {
         client.put("transaction.timeout.ms", "8000");
         JobClient job = start(job(p).optKafkaClientConfig(KafkaClientConfig.of(client)).build(), true);
         waitForLatents(p, 60);
+        int before = Records.readCommitted(kafka.clientProperties(), p + "latents").size();
         kafka.stop();
         Thread.sleep(20_000);
         kafka.restart();
@@ -116,11 +121,18 @@ class BrokerFaultsITCase {
         }
         System.out.println("an outage past the transaction timeout: " + (failure == null ? "finished" : "failed: " + failure)
                 + ", restarts " + METRICS.restarts(job.getJobID()));
-        if (failure == null) {
+        Map<String, Long> counts = Records.countByFrameId(Records.readCommitted(kafka.clientProperties(), p + "latents"));
+        assertTrue(counts.values().stream().allMatch(n -> n == 1), "nothing doubled: " + counts);
+        // frames were sent to one partition in index order, so a lost transaction is a run of consecutive indexes
+        List<Integer> lost = truth.keySet().stream().filter(id -> !counts.containsKey(id))
+                .map(id -> Integer.parseInt(id.substring(id.lastIndexOf('-') + 1))).sorted().collect(Collectors.toList());
+        System.out.println("an outage past the transaction timeout: " + lost.size() + " frames lost " + lost);
+        assertTrue(lost.isEmpty() || lost.get(lost.size() - 1) - lost.get(0) == lost.size() - 1,
+                "what is lost is whole transactions, one run of consecutive frames: " + lost);
+        assertTrue(lost.isEmpty() || lost.get(0) >= before, "frames committed before the outage are kept: " + lost + ", " + before + " before");
+        assertTrue(counts.keySet().stream().allMatch(truth::containsKey), "no latents record of a frame not sent: " + counts.keySet());
+        if (failure == null && lost.isEmpty()) {
             assertExactlyOnce(p, truth);
-        } else {
-            Map<String, Long> counts = Records.countByFrameId(Records.readCommitted(kafka.clientProperties(), p + "latents"));
-            assertTrue(counts.values().stream().allMatch(n -> n == 1), "nothing doubled: " + counts);
         }
     }
 
