@@ -4,8 +4,11 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -24,6 +27,25 @@ public final class ImageFrames {
     /** How a different-sized image is resized; shown in the CLI's help. */
     public static final String RESIZE_METHOD =
             "bilinear interpolation (half-pixel centres, like PyTorch's align_corners=False) to image_size x image_size, aspect ratio not kept";
+
+    /** {@link #normalised(float)} of every 8-bit level: the same floats, looked up rather than divided. */
+    private static final float[] NORMALISED = new float[256];
+    /**
+     * The three products of {@link #luma} for every 8-bit level: the same floats, so that their sum, in luma's order,
+     * is luma's to the bit (ImageFramesTest checks every colour), without converting three ints to floats per pixel.
+     */
+    private static final float[] LUMA_R = new float[256];
+    private static final float[] LUMA_G = new float[256];
+    private static final float[] LUMA_B = new float[256];
+
+    static {
+        for (int p = 0; p < 256; p++) {
+            NORMALISED[p] = normalised(p);
+            LUMA_R[p] = 0.299f * p;
+            LUMA_G[p] = 0.587f * p;
+            LUMA_B[p] = 0.114f * p;
+        }
+    }
 
     private ImageFrames() {}
 
@@ -86,6 +108,14 @@ public final class ImageFrames {
     }
 
     /**
+     * {@code normalised(luma(r, g, b))} of 8-bit levels, bit for bit, from tables of luma's products. Not a table of
+     * normalised lumas: a luma is not a level, and the division is the models' arithmetic.
+     */
+    static float normalisedLuma(int r, int g, int b) {
+        return normalised(LUMA_R[r] + LUMA_G[g] + LUMA_B[b]);
+    }
+
+    /**
      * What {@link #resample} computes, value for value, read from the raster in bulk instead of pixel by pixel
      * through the colour model: for images of the model's size with 8-bit gray or (s)RGB samples, which is what PNG
      * and JPEG frames decode to. Returns false, having written nothing, for any other image.
@@ -106,9 +136,86 @@ public final class ImageFrames {
         if (!gray && !rgb) {
             return false;
         }
-        Raster raster = image.getRaster();
+        WritableRaster raster = image.getRaster();
+        // a buffer that starts into its array is read one way by getRGB and another by getPixel: left to getPixels, as before
+        if (raster.getDataBuffer() instanceof DataBufferByte buffer && raster.getSampleModel() instanceof ComponentSampleModel
+                && startsAtZero(buffer)) {
+            samples(raster, gray, channels, size, out, offset);
+        } else {
+            pixels(raster, gray, channels, size, out, offset);
+        }
+        return true;
+    }
+
+    /**
+     * {@link #normaliseRaster}'s conversion, read straight from the bytes of the raster's data buffer: every layout of
+     * 8-bit components (3BYTE_BGR, 4BYTE_ABGR, BYTE_GRAY, the interleaved and banded rasters of the PNG, JPEG and BMP
+     * readers, a sub-image's raster) is a pixel stride, a scanline stride and a bank and offset per band.
+     */
+    private static void samples(WritableRaster raster, boolean gray, int channels, int size, float[] out, int offset) {
+        ComponentSampleModel sm = (ComponentSampleModel) raster.getSampleModel();
+        DataBufferByte buffer = (DataBufferByte) raster.getDataBuffer();
+        int pixelStride = sm.getPixelStride();
+        int scanlineStride = sm.getScanlineStride();
+        int[] banks = sm.getBankIndices();
+        int[] bandOffsets = sm.getBandOffsets();
+        // where raster pixel (0, 0) starts in the buffer: a sub-image's raster is translated into its parent's
+        int origin = (raster.getMinX() - raster.getSampleModelTranslateX()) * pixelStride
+                + (raster.getMinY() - raster.getSampleModelTranslateY()) * scanlineStride;
+        int plane = size * size;
+        if (gray) {
+            byte[] g = buffer.getData(banks[0]);
+            int base = origin + bandOffsets[0];
+            for (int y = 0; y < size; y++) {
+                int row = offset + y * size;
+                for (int x = 0, i = base + y * scanlineStride; x < size; x++, i += pixelStride) {
+                    out[row + x] = NORMALISED[g[i] & 0xFF];
+                }
+            }
+            for (int c = 1; c < channels; c++) {
+                System.arraycopy(out, offset, out, offset + c * plane, plane);
+            }
+            return;
+        }
+        byte[] r = buffer.getData(banks[0]);
+        byte[] g = buffer.getData(banks[1]);
+        byte[] b = buffer.getData(banks[2]);
+        int ri = origin + bandOffsets[0];
+        int gi = origin + bandOffsets[1];
+        int bi = origin + bandOffsets[2];
+        for (int y = 0; y < size; y++) {
+            int row = offset + y * size;
+            int line = y * scanlineStride;
+            if (channels == 1) {
+                for (int x = 0, i = line; x < size; x++, i += pixelStride) {
+                    out[row + x] = normalisedLuma(r[ri + i] & 0xFF, g[gi + i] & 0xFF, b[bi + i] & 0xFF);
+                }
+            } else {
+                for (int x = 0, i = line; x < size; x++, i += pixelStride) {
+                    out[row + x] = NORMALISED[r[ri + i] & 0xFF];
+                    out[row + plane + x] = NORMALISED[g[gi + i] & 0xFF];
+                    out[row + 2 * plane + x] = NORMALISED[b[bi + i] & 0xFF];
+                }
+            }
+        }
+    }
+
+    private static boolean startsAtZero(DataBuffer buffer) {
+        for (int o : buffer.getOffsets()) {
+            if (o != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #normaliseRaster}'s conversion through {@code Raster.getPixels}, as it was done for every image before,
+     * for a raster of another layout (rare: computed, not looked up, whatever the buffer returns).
+     */
+    private static void pixels(Raster raster, boolean gray, int channels, int size, float[] out, int offset) {
         int bands = raster.getNumBands();
-        int[] samples = raster.getPixels(0, 0, size, size, (int[]) null);
+        int[] samples = raster.getPixels(raster.getMinX(), raster.getMinY(), size, size, (int[]) null);
         int plane = size * size;
         for (int p = 0; p < plane; p++) {
             int o = p * bands;
@@ -125,7 +232,6 @@ public final class ImageFrames {
                 out[offset + 2 * plane + p] = normalised(samples[o + 2]);
             }
         }
-        return true;
     }
 
     /** Any image, pixel by pixel through its colour model, resized (bilinear) where it is not size × size. */

@@ -1,7 +1,6 @@
 package io.latentwatch.frames;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
@@ -20,7 +19,6 @@ import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Reads encoded images safely: only PNG, JPEG and BMP readers are used (ImageIO would also take GIF, TIFF and WBMP),
@@ -89,8 +87,9 @@ public final class ImageReading {
         if (bytes == null || bytes.length == 0) {
             throw new IOException("empty image (0 bytes)");
         }
-        // explicitly in memory: ImageIO.createImageInputStream may cache through temporary files
-        return open(new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes)));
+        // explicitly in memory (ImageIO.createImageInputStream may cache through temporary files), and read where the
+        // bytes are rather than copied into a cache first
+        return open(new ByteArrayImageInputStream(bytes));
     }
 
     /**
