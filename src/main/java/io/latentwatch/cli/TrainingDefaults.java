@@ -37,7 +37,10 @@ abstract class TrainingDefaults implements IDefaultValueProvider {
                 Map.entry("--seed", String.valueOf(defaults.seed())),
                 Map.entry("--validation-split", number(defaults.validationFraction())),
                 Map.entry("--false-alarm-rate", number(defaults.falseAlarmRate())),
-                Map.entry("--score", defaults.scoreName()));
+                Map.entry("--score", defaults.scoreName()),
+                Map.entry("--anomaly-map", defaults.anomalyMap()),
+                Map.entry("--map-sigma", number(defaults.mapSigma())),
+                Map.entry("--map-top-k", number(defaults.mapTopK())));
     }
 
     @Override

@@ -44,9 +44,25 @@ final class TrainingFlags {
     @Option(names = "--validation-split", description = "fraction of the training images held out to calibrate on, in (0, 0.9] (default: ${DEFAULT-VALUE})")
     double validationSplit;
 
-    @Option(names = "--score", description = "anomaly score calibrated: mse+posterior-mahalanobis | posterior-mahalanobis | mse+mahalanobis"
-            + " | mahalanobis | mse (default: ${DEFAULT-VALUE})")
+    @Option(names = "--score", description = "anomaly score calibrated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+            completionCandidates = ScoreNames.class)
     String score;
+
+    @Option(names = "--anomaly-map", description = "per-pixel error map calibrated with the model: l2 | ssim | none (default: ${DEFAULT-VALUE})")
+    String anomalyMap;
+
+    @Option(names = "--map-sigma", description = "the map's Gaussian smoothing in pixels (default: ${DEFAULT-VALUE})")
+    double mapSigma;
+
+    @Option(names = "--map-top-k", description = "share of a map's pixels whose mean is the map-topk score (default: ${DEFAULT-VALUE})")
+    double mapTopK;
+
+    /** The score names, for --score's help. */
+    static final class ScoreNames extends java.util.ArrayList<String> {
+        ScoreNames() {
+            super(io.latentwatch.scoring.AnomalyScore.NAMES);
+        }
+    }
 
     /** The network's fields these flags set, on top of {@code model} (whose image size and channels stay). */
     DipVaeConfig.Builder model(DipVaeConfig.Builder model) {
@@ -65,6 +81,9 @@ final class TrainingFlags {
                 .optLearningRate(learningRate)
                 .optSeed(seed)
                 .optValidationFraction(validationSplit)
-                .optScoreName(score);
+                .optScoreName(score)
+                .optAnomalyMap(anomalyMap)
+                .optMapSigma(mapSigma)
+                .optMapTopK(mapTopK);
     }
 }

@@ -96,12 +96,16 @@ public final class OneClassBenchmark {
             progress.message("class " + c + " (" + name + "): training on " + split[0].count() + " images, calibrating on " + split[1].count());
             String spec = FashionMnist.NAME + ":" + c + "@0-" + TRAIN_PER_CLASS;
             try (TrainedModel model = ModelTrainer.fit(options.toBuilder().optWriteImages(false).build(), config, split[0], split[1], spec, progress);
-                    BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, model.score())) {
+                    BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, model.score(),
+                            model.maps())) {
                 FrameScore[] scores = Calibrator.scoreAll(scorer, test);
                 Map<String, Double> auroc = new LinkedHashMap<>();
                 List<String> names = new ArrayList<>(AnomalyScore.NAMES);
                 names.remove(model.score().name());
                 names.add(0, model.score().name());
+                if (model.maps() == null) {
+                    names.removeIf(AnomalyScore::needsMap);
+                }
                 for (String s : names) {
                     AnomalyScore score = model.score().as(s);
                     auroc.put(s, auroc(scores, testClass, c, f -> score.score(f)));

@@ -210,6 +210,17 @@ public final class FusedDipVae implements AutoCloseable {
      *     (decode(μ) − x)² and kl the frame's KL divergence to the prior
      */
     public NDArray score(NDArray x) {
+        return score(x, null).get(0);
+    }
+
+    /**
+     * Scores frames as {@link #score(NDArray)} does and, in the same pass, measures their anomaly maps.
+     *
+     * @param map how the per-pixel error is measured, or null for none
+     * @return {scores as {@link #score(NDArray)}, maps (batch, image_size, image_size) float32} (the maps only where
+     *     {@code map} is given)
+     */
+    public NDList score(NDArray x, ReconstructionMap map) {
         long batch = x.getShape().get(0);
         NDArray arranged = x;
         NDArray latents = encodeArranged(arranged);
@@ -219,7 +230,8 @@ public final class FusedDipVae implements AutoCloseable {
         NDArray mse = recon.sub(arranged).square().sum(new int[] {1, 2, 3}).div(config.frameValues());
         NDArray l32 = latents.toType(DataType.FLOAT32, false);
         NDArray kl = DipLoss.klPerFrame(l32.get(":, :" + config.latentDim()), l32.get(":, " + config.latentDim() + ":"));
-        return mse.reshape(batch, 1).concat(kl.reshape(batch, 1), 1).concat(l32, 1);
+        NDArray scores = mse.reshape(batch, 1).concat(kl.reshape(batch, 1), 1).concat(l32, 1);
+        return map == null ? new NDList(scores) : new NDList(scores, map.apply(recon, arranged.toType(DataType.FLOAT32, false)));
     }
 
     /**

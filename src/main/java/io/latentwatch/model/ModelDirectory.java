@@ -8,6 +8,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
@@ -20,6 +23,13 @@ public final class ModelDirectory {
 
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
+    /**
+     * Per-pixel statistics of normal frames' anomaly maps (mean and spread of each pixel's error), for standardised
+     * maps. Optional: model.json's {@code calibration.map.pixel_stats_sha256} names it where a model has it.
+     */
+    public static final String PIXEL_STATS = "pixel-stats.safetensors";
+    /** Where model.json records the pixel statistics' sha256: {@code calibration.map.<this>}. */
+    public static final String PIXEL_STATS_SHA256 = "pixel_stats_sha256";
 
     /** How long a reader waits for a directory that {@link #write} is swapping in (a rename's time; generous). */
     private static final long SWAP_WAIT_MS = 2000;
@@ -30,10 +40,16 @@ public final class ModelDirectory {
     public static final class Loaded {
         public final ModelMetadata metadata;
         public final DipVae model;
+        /** The pixel statistics' tensors, checked against model.json; null for a model without them. */
+        public final Map<String, SafeTensors.Tensor> pixelStats;
+        /** The pixel statistics file as read (to carry on to a fine-tuned child), or null. */
+        public final byte[] pixelStatsBytes;
 
-        Loaded(ModelMetadata metadata, DipVae model) {
+        Loaded(ModelMetadata metadata, DipVae model, byte[] pixelStatsBytes, Map<String, SafeTensors.Tensor> pixelStats) {
             this.metadata = metadata;
             this.model = model;
+            this.pixelStatsBytes = pixelStatsBytes;
+            this.pixelStats = pixelStats;
         }
     }
 
@@ -47,13 +63,46 @@ public final class ModelDirectory {
      * @return the metadata as written
      */
     public static ModelMetadata write(Path dir, DipVae model, ModelMetadata metadata) throws IOException {
+        return write(dir, model, metadata, null);
+    }
+
+    /**
+     * As {@link #write(Path, DipVae, ModelMetadata)}, with the anomaly maps' pixel statistics ({@value #PIXEL_STATS}):
+     * their sha256 goes into {@code calibration.map}, which the calibration must then have.
+     *
+     * @param pixelStats the statistics file's bytes, or null for none
+     */
+    public static ModelMetadata write(Path dir, DipVae model, ModelMetadata metadata, byte[] pixelStats) throws IOException {
         if (!metadata.config().equals(model.getConfig())) {
             throw new IllegalArgumentException("metadata config " + metadata.config() + " differs from the model's " + model.getConfig());
         }
         byte[] weights = SafeTensors.write(DipVaeWeights.export(model));
-        ModelMetadata written = metadata.withSha256(sha256(weights));
-        AtomicFiles.writeDirectory(dir, Map.of(WEIGHTS, weights, MODEL_JSON, written.toJson().getBytes(StandardCharsets.UTF_8)));
+        ModelMetadata meta = metadata;
+        Map<String, byte[]> files = new HashMap<>();
+        if (pixelStats != null) {
+            JsonObject calibration = metadata.calibration();
+            if (!calibration.has("map") || !calibration.get("map").isJsonObject()) {
+                throw new IllegalArgumentException("pixel statistics need a calibration.map object to record them in");
+            }
+            calibration.getAsJsonObject("map").addProperty(PIXEL_STATS_SHA256, sha256(pixelStats));
+            meta = metadata.withCalibration(calibration);
+            files.put(PIXEL_STATS, pixelStats);
+        }
+        ModelMetadata written = meta.withSha256(sha256(weights));
+        files.put(WEIGHTS, weights);
+        files.put(MODEL_JSON, written.toJson().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeDirectory(dir, files);
         return written;
+    }
+
+    /** The sha256 of the pixel statistics that model.json names, or null when the model has none. */
+    public static String pixelStatsSha256(ModelMetadata meta) {
+        JsonObject c = meta.calibration();
+        if (!c.has("map") || !c.get("map").isJsonObject()) {
+            return null;
+        }
+        JsonElement sha = c.getAsJsonObject("map").get(PIXEL_STATS_SHA256);
+        return sha == null || sha.isJsonNull() ? null : sha.getAsString();
     }
 
     /** Reads and checks model.json alone. */
@@ -80,9 +129,24 @@ public final class ModelDirectory {
             }
             requireSha256(dir, meta, actual);
             Map<String, SafeTensors.Tensor> tensors = SafeTensors.read(weights, WEIGHTS);
+            String statsSha = pixelStatsSha256(meta);
+            byte[] stats = null;
+            Map<String, SafeTensors.Tensor> statTensors = null;
+            if (statsSha != null) {
+                stats = readBytes(dir, PIXEL_STATS);
+                String statsActual = sha256(stats);
+                if (!statsActual.equalsIgnoreCase(statsSha)) {
+                    if (attempt < 3) {
+                        continue;
+                    }
+                    throw new ModelFormatException("model " + dir + ": sha256 of " + PIXEL_STATS + " is " + statsActual + " but model.json says "
+                            + statsSha + " (file changed or corrupted)");
+                }
+                statTensors = SafeTensors.read(stats, PIXEL_STATS);
+            }
             DipVae model = new DipVae(meta.config()).initialize(manager);
             DipVaeWeights.load(model, tensors, WEIGHTS);
-            return new Loaded(meta, model);
+            return new Loaded(meta, model, stats, statTensors);
         }
     }
 
@@ -113,6 +177,25 @@ public final class ModelDirectory {
             throw new ModelFormatException(missing(dir, WEIGHTS), e);
         }
         requireSha256(dir, meta, actual);
+    }
+
+    /**
+     * Reads the pixel statistics of a model directory, checked against the sha256 its model.json names.
+     *
+     * @throws ModelFormatException if model.json names none, the file is missing or its sha256 differs
+     */
+    public static byte[] readPixelStats(Path dir, ModelMetadata meta) throws IOException {
+        String sha = pixelStatsSha256(meta);
+        if (sha == null) {
+            throw new ModelFormatException("model " + dir + " has no pixel statistics in model.json");
+        }
+        byte[] stats = readBytes(dir, PIXEL_STATS);
+        String actual = sha256(stats);
+        if (!actual.equalsIgnoreCase(sha)) {
+            throw new ModelFormatException("model " + dir + ": sha256 of " + PIXEL_STATS + " is " + actual + " but model.json says " + sha
+                    + " (file changed or corrupted)");
+        }
+        return stats;
     }
 
     /** The one check of the weights against model.json: {@code actual} is their sha256. */

@@ -67,6 +67,11 @@ public final class ModelMetadata {
         return n;
     }
 
+    /** The same metadata with another calibration object. */
+    public ModelMetadata withCalibration(JsonObject other) {
+        return new ModelMetadata(version, parentVersion, createdAt, config, other, training, sha256);
+    }
+
     public ModelMetadata withSha256(String sha) {
         return new ModelMetadata(version, parentVersion, createdAt, config, calibration, training, sha);
     }

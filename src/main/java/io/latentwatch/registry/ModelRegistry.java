@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -265,6 +266,12 @@ public final class ModelRegistry {
         ModelMetadata meta = ModelDirectory.readMetadata(modelDirectory);
         byte[] weights = ModelDirectory.readWeights(modelDirectory, meta);
         byte[] json = Files.readAllBytes(modelDirectory.resolve(ModelDirectory.MODEL_JSON));
+        Map<String, byte[]> files = new HashMap<>(Map.of(ModelDirectory.WEIGHTS, weights, ModelDirectory.MODEL_JSON, json));
+        String statsSha = ModelDirectory.pixelStatsSha256(meta);
+        if (statsSha != null) {
+            byte[] stats = ModelDirectory.readPixelStats(modelDirectory, meta);
+            files.put(ModelDirectory.PIXEL_STATS, stats);
+        }
         return locked(() -> {
             if (!versions().isEmpty()) {
                 throw new IllegalStateException("registry " + root + " already holds versions " + versions()
@@ -273,7 +280,7 @@ public final class ModelRegistry {
             Path target = path(meta.version());
             AtomicFiles.deleteLeftovers(root);
             requireNew(target);
-            AtomicFiles.writeDirectory(target, Map.of(ModelDirectory.WEIGHTS, weights, ModelDirectory.MODEL_JSON, json));
+            AtomicFiles.writeDirectory(target, files);
             RegistryFile.read(root).withHighestVersion(meta.version()).write(root);
             // the weights matched model.json's sha256 up to case; the record carries the hash's lower-case hex
             return new ModelUpdate(meta.version(), meta.parentVersion(), target.toString(), meta.sha256().toLowerCase(Locale.ROOT), true,
@@ -314,7 +321,7 @@ public final class ModelRegistry {
                 Path staged = AtomicFiles.stagingDirectory(target);
                 ModelMetadata written;
                 try {
-                    written = ModelDirectory.write(staged, candidate, meta);
+                    written = ModelDirectory.write(staged, candidate, meta, inheritedPixelStats(serving.get(), meta));
                     ModelDirectory.readWeights(staged, written); // read back: the weights file holds what model.json names
                     AtomicFiles.replaceDirectory(staged, target);
                 } finally {
@@ -330,6 +337,22 @@ public final class ModelRegistry {
             LOG.warn("registry {}: could not register a candidate of version {}", root, parent.version(), e);
             return rejected(parent, acceptance, "could not write the candidate to the registry: " + e);
         }
+    }
+
+    /**
+     * The parent's anomaly-map pixel statistics where the candidate's calibration names them (a recalibration keeps
+     * the parent's map state and refits its thresholds), checked against that name; null where it names none.
+     */
+    private static byte[] inheritedPixelStats(RegisteredModel parent, ModelMetadata candidate) throws IOException {
+        String sha = ModelDirectory.pixelStatsSha256(candidate);
+        if (sha == null) {
+            return null;
+        }
+        if (!sha.equalsIgnoreCase(ModelDirectory.pixelStatsSha256(parent.metadata()))) {
+            throw new ModelFormatException("the candidate's calibration names pixel statistics of sha256 " + sha + ", which the parent "
+                    + parent.path() + " does not hold");
+        }
+        return ModelDirectory.readPixelStats(parent.path(), parent.metadata());
     }
 
     private static ModelUpdate rejected(ModelMetadata parent, Acceptance acceptance, String reason) {

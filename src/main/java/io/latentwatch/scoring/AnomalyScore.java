@@ -21,6 +21,11 @@ import java.util.Map;
  *   <li>{@value #MSE_MAHALANOBIS} and {@value #MSE_POSTERIOR}: mse / s_mse + d² / s_d, each term divided by its
  *       mean over the normal validation frames ({@code calibration.score_scales}), so both weigh alike on normal
  *       frames.
+ *   <li>{@value #MAP_MAX} and {@value #MAP_TOPK}: the highest value of the frame's standardised anomaly map, and the
+ *       mean of its top-k values ({@link MapCalibration}): a small defect is not diluted by the rest of the frame.
+ *       They need the model's {@code calibration.map} and pixel statistics.
+ *   <li>{@value #MAP_POSTERIOR}: map-topk / s_map + d²(μ, log σ²) / s_d, scaled as above, for local defects and
+ *       other kinds of object alike.
  * </ul>
  *
  * Immutable and thread-safe.
@@ -32,9 +37,12 @@ public final class AnomalyScore {
     public static final String POSTERIOR = "posterior-mahalanobis";
     public static final String MSE_MAHALANOBIS = "mse+mahalanobis";
     public static final String MSE_POSTERIOR = "mse+posterior-mahalanobis";
+    public static final String MAP_MAX = "map-max";
+    public static final String MAP_TOPK = "map-topk";
+    public static final String MAP_POSTERIOR = "map-topk+posterior-mahalanobis";
 
     /** Every score name, the default first. */
-    public static final List<String> NAMES = List.of(MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE);
+    public static final List<String> NAMES = List.of(MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE, MAP_MAX, MAP_TOPK, MAP_POSTERIOR);
 
     /** The score training calibrates unless told otherwise (measured best, see docs/training.md). */
     public static final String DEFAULT = MSE_POSTERIOR;
@@ -45,15 +53,17 @@ public final class AnomalyScore {
     private final double mseScale;
     private final double mahalanobisScale;
     private final double posteriorScale;
+    private final double mapScale;
 
     private AnomalyScore(String name, LatentGaussian latents, LatentGaussian posterior, double mseScale, double mahalanobisScale,
-            double posteriorScale) {
+            double posteriorScale, double mapScale) {
         this.name = name;
         this.latents = latents;
         this.posterior = posterior;
         this.mseScale = mseScale;
         this.mahalanobisScale = mahalanobisScale;
         this.posteriorScale = posteriorScale;
+        this.mapScale = mapScale;
     }
 
     /** @throws IllegalArgumentException naming the known scores */
@@ -63,19 +73,26 @@ public final class AnomalyScore {
         }
     }
 
-    /** Whether the score needs state fitted at calibration (everything but mse). */
+    /** Whether the score needs latent statistics fitted at calibration (every score but mse and the map's own). */
     public static boolean needsCalibration(String name) {
         checkName(name);
-        return !MSE.equals(name);
+        return !MSE.equals(name) && !MAP_MAX.equals(name) && !MAP_TOPK.equals(name);
     }
 
-    private static boolean usesPosterior(String name) {
-        return POSTERIOR.equals(name) || MSE_POSTERIOR.equals(name);
+    /** Whether the score is made from the frame's anomaly map (it needs the model's calibration.map). */
+    public static boolean needsMap(String name) {
+        checkName(name);
+        return name.startsWith("map-");
+    }
+
+    /** Whether this score is made from the frame's anomaly map. */
+    public boolean usesMap() {
+        return needsMap(name);
     }
 
     /** The plain mse score. */
     public static AnomalyScore mse() {
-        return new AnomalyScore(MSE, null, null, 1, 1, 1);
+        return new AnomalyScore(MSE, null, null, 1, 1, 1, 1);
     }
 
     /**
@@ -86,9 +103,9 @@ public final class AnomalyScore {
     public static AnomalyScore of(String name) {
         if (needsCalibration(name)) {
             throw new IllegalArgumentException("score \"" + name + "\" needs the latent statistics of a calibrated model "
-                    + "directory (BatchScorer.forModel); only \"" + MSE + "\" works without them");
+                    + "directory (BatchScorer.forModel); only \"" + MSE + "\" and the map scores work without them");
         }
-        return mse();
+        return new AnomalyScore(name, null, null, 1, 1, 1, 1);
     }
 
     /**
@@ -106,13 +123,18 @@ public final class AnomalyScore {
         double mse = 0;
         double d2 = 0;
         double p2 = 0;
+        double map = 0;
         for (FrameScore s : normal) {
             mse += s.mse;
             d2 += latents.distanceSquared(s.mu);
             p2 += posterior.distanceSquared(concat(s.mu, s.logVar));
+            map += s.mapTopK;
         }
         int n = Math.max(1, normal.length);
-        return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n));
+        if (needsMap(name) && !(normal.length > 0 && Double.isFinite(map))) {
+            throw new IllegalArgumentException("score \"" + name + "\" needs the normal frames' anomaly maps");
+        }
+        return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n), positive(map / n));
     }
 
     private static double positive(double v) {
@@ -140,6 +162,10 @@ public final class AnomalyScore {
         if (!NAMES.contains(name)) {
             throw new ModelFormatException("model.json: unknown calibration score \"" + name + "\" (known: " + String.join(", ", NAMES) + ")");
         }
+        if (needsMap(name) && !(calibration.has("map") && calibration.get("map").isJsonObject())) {
+            throw new ModelFormatException("model.json: calibration score \"" + name + "\" needs calibration.map (the anomaly maps' settings "
+                    + "and pixel statistics)");
+        }
         return named(calibration, name, latentDim);
     }
 
@@ -147,8 +173,12 @@ public final class AnomalyScore {
     public static Map<String, AnomalyScore> available(JsonObject calibration, int latentDim) throws ModelFormatException {
         Map<String, AnomalyScore> out = new LinkedHashMap<>();
         boolean state = calibration.has("latents") && calibration.has("posterior") && calibration.has("score_scales");
+        boolean map = calibration.has("map") && calibration.get("map").isJsonObject();
+        boolean mapScale = state && calibration.getAsJsonObject("score_scales").has(MAP_TOPK);
         for (String name : NAMES) {
-            if (!needsCalibration(name) || state) {
+            boolean latent = !needsCalibration(name) || state;
+            boolean maps = !needsMap(name) || (map && (!needsCalibration(name) || mapScale));
+            if (latent && maps) {
                 out.put(name, named(calibration, name, latentDim));
             }
         }
@@ -156,8 +186,8 @@ public final class AnomalyScore {
     }
 
     private static AnomalyScore named(JsonObject calibration, String name, int latentDim) throws ModelFormatException {
-        if (MSE.equals(name)) {
-            return mse();
+        if (!needsCalibration(name)) {
+            return of(name);
         }
         for (String key : new String[] {"latents", "posterior", "score_scales"}) {
             if (!calibration.has(key) || !calibration.get(key).isJsonObject()) {
@@ -168,7 +198,8 @@ public final class AnomalyScore {
         LatentGaussian latents = LatentGaussian.fromJson(calibration.getAsJsonObject("latents"), latentDim, "calibration.latents");
         LatentGaussian posterior = LatentGaussian.fromJson(calibration.getAsJsonObject("posterior"), 2 * latentDim, "calibration.posterior");
         JsonObject scales = calibration.getAsJsonObject("score_scales");
-        return new AnomalyScore(name, latents, posterior, scale(scales, MSE), scale(scales, MAHALANOBIS), scale(scales, POSTERIOR));
+        double map = needsMap(name) ? scale(scales, MAP_TOPK) : scales.has(MAP_TOPK) ? scale(scales, MAP_TOPK) : 1;
+        return new AnomalyScore(name, latents, posterior, scale(scales, MSE), scale(scales, MAHALANOBIS), scale(scales, POSTERIOR), map);
     }
 
     private static double scale(JsonObject scales, String key) throws ModelFormatException {
@@ -190,7 +221,7 @@ public final class AnomalyScore {
         if (needsCalibration(other) && latents == null) {
             throw new IllegalArgumentException("score \"" + other + "\" needs latent statistics that this score lacks");
         }
-        return new AnomalyScore(other, latents, posterior, mseScale, mahalanobisScale, posteriorScale);
+        return new AnomalyScore(other, latents, posterior, mseScale, mahalanobisScale, posteriorScale, mapScale);
     }
 
     /** Adds this score's name and state (latents, posterior, score_scales) to a calibration object. */
@@ -201,6 +232,7 @@ public final class AnomalyScore {
             scales.addProperty(MSE, mseScale);
             scales.addProperty(MAHALANOBIS, mahalanobisScale);
             scales.addProperty(POSTERIOR, posteriorScale);
+            scales.addProperty(MAP_TOPK, mapScale);
             calibration.add("score_scales", scales);
             calibration.add("latents", latents.toJson());
             calibration.add("posterior", posterior.toJson());
@@ -221,11 +253,21 @@ public final class AnomalyScore {
         return posterior;
     }
 
-    /** The score of a frame with this mse and posterior. */
+    /** The score of a frame with this mse and posterior (a map score: NaN, as the map is missing). */
     public double score(double mse, float[] mu, float[] logVar) {
+        return score(mse, mu, logVar, Double.NaN, Double.NaN);
+    }
+
+    private double score(double mse, float[] mu, float[] logVar, double mapMax, double mapTopK) {
         switch (name) {
             case MSE:
                 return mse;
+            case MAP_MAX:
+                return mapMax;
+            case MAP_TOPK:
+                return mapTopK;
+            case MAP_POSTERIOR:
+                return mapTopK / mapScale + posterior.distanceSquared(concat(mu, logVar)) / posteriorScale;
             case MAHALANOBIS:
                 return latents.distanceSquared(mu);
             case POSTERIOR:
@@ -239,7 +281,7 @@ public final class AnomalyScore {
 
     /** The score of a scored frame (its mse, μ and log σ²). */
     public double score(FrameScore frame) {
-        return score(frame.mse, frame.mu, frame.logVar);
+        return score(frame.mse, frame.mu, frame.logVar, frame.mapMax, frame.mapTopK);
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.latentwatch.scoring;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -27,6 +29,11 @@ public final class BatchScorer implements AutoCloseable {
     private final FusedDipVae model;
     private final DipVaeConfig config;
     private final AnomalyScore score;
+    /** The anomaly maps' settings and statistics, or null: no maps. */
+    private final MapCalibration maps;
+    /** The pixel statistics on the device (null without them): a map is standardised before its one transfer. */
+    private final NDArray pixelMean;
+    private final NDArray pixelSpread;
     /** Reused upload buffer: the engine copies from native memory without another allocation per batch. */
     private ByteBuffer upload;
 
@@ -56,6 +63,23 @@ public final class BatchScorer implements AutoCloseable {
      * @param score how mse and μ make the score
      */
     public BatchScorer(DipVae model, Device device, DataType precision, MemoryLayout layout, AnomalyScore score) {
+        this(model, device, precision, layout, score, null);
+    }
+
+    /**
+     * A scorer that also measures each frame's anomaly map.
+     *
+     * @param maps the maps' settings and statistics, or null for no maps
+     * @throws IllegalArgumentException for a map score without maps, or statistics of another image size
+     */
+    public BatchScorer(DipVae model, Device device, DataType precision, MemoryLayout layout, AnomalyScore score, MapCalibration maps) {
+        if (score.usesMap() && maps == null) {
+            throw new IllegalArgumentException("score \"" + score.name() + "\" needs anomaly maps");
+        }
+        int size = model.getConfig().imageSize();
+        if (maps != null && maps.stats() != null && maps.stats().size() != size) {
+            throw new IllegalArgumentException("pixel statistics of " + maps.stats().size() + " pixels a side, the model takes " + size);
+        }
         if (score.latents() != null && score.latents().dim() != model.getConfig().latentDim()) {
             throw new IllegalArgumentException("score \"" + score.name() + "\" has latent statistics of " + score.latents().dim()
                     + " dimensions, the model has " + model.getConfig().latentDim());
@@ -65,6 +89,15 @@ public final class BatchScorer implements AutoCloseable {
         this.model = FusedDipVae.of(model, manager, precision, layout);
         this.config = model.getConfig();
         this.score = score;
+        this.maps = maps;
+        if (maps != null && maps.stats() != null) {
+            Shape plane = new Shape(size, size);
+            pixelMean = manager.create(maps.stats().mean(), plane);
+            pixelSpread = manager.create(maps.stats().spread(), plane);
+        } else {
+            pixelMean = null;
+            pixelSpread = null;
+        }
     }
 
     /**
@@ -75,7 +108,28 @@ public final class BatchScorer implements AutoCloseable {
      */
     public static BatchScorer forModel(ModelDirectory.Loaded loaded, Device device, DataType precision) throws ModelFormatException {
         AnomalyScore score = AnomalyScore.fromCalibration(loaded.metadata.calibration(), loaded.metadata.config().latentDim());
-        return new BatchScorer(loaded.model, device, precision, MemoryLayout.NHWC, score);
+        return new BatchScorer(loaded.model, device, precision, MemoryLayout.NHWC, score, mapsOf(loaded));
+    }
+
+    /**
+     * The anomaly maps a model directory's calibration describes, with its pixel statistics; null for a model
+     * without calibration.map (it scores without maps, with its own score).
+     *
+     * @throws ModelFormatException if calibration.map is malformed or its statistics do not fit the model
+     */
+    public static MapCalibration mapsOf(ModelDirectory.Loaded loaded) throws ModelFormatException {
+        JsonObject calibration = loaded.metadata.calibration();
+        if (!calibration.has("map") || !calibration.get("map").isJsonObject()) {
+            return null;
+        }
+        PixelStatistics stats = loaded.pixelStats == null ? null
+                : PixelStatistics.fromTensors(loaded.pixelStats, loaded.metadata.config().imageSize());
+        return MapCalibration.fromJson(calibration.getAsJsonObject("map"), stats);
+    }
+
+    /** The anomaly maps' settings and statistics, null where this scorer measures none. */
+    public MapCalibration getMaps() {
+        return maps;
     }
 
     public DipVaeConfig getConfig() {
@@ -106,6 +160,8 @@ public final class BatchScorer implements AutoCloseable {
             throw new IllegalArgumentException("expected " + count + " frames of " + values + " values, got " + pixels.length + " values");
         }
         int latent = config.latentDim();
+        int size = config.imageSize();
+        int mapValues = maps == null ? 0 : size * size;
         float[] host;
         try (NDManager batch = manager.newSubManager()) {
             int bytes = count * values * Float.BYTES;
@@ -114,9 +170,19 @@ public final class BatchScorer implements AutoCloseable {
             }
             NDArray x = model.getLayout().upload(batch, pixels, count,
                     new Shape(config.inChannels(), config.imageSize(), config.imageSize()), upload);
-            host = model.score(x).toFloatArray(); // one host transfer per batch
+            if (maps == null) {
+                host = model.score(x).toFloatArray(); // one host transfer per batch
+            } else {
+                NDList out = model.score(x, maps.map());
+                NDArray map = out.get(1);
+                if (pixelMean != null) {
+                    map = map.sub(pixelMean).div(pixelSpread);
+                }
+                host = out.get(0).concat(map.reshape(count, mapValues), 1).toFloatArray();
+            }
         }
-        int row = 2 + 2 * latent;
+        int row = 2 + 2 * latent + mapValues;
+        int k = maps == null ? 0 : maps.topKPixels(size);
         FrameScore[] out = new FrameScore[count];
         for (int i = 0; i < count; i++) {
             int o = i * row;
@@ -125,7 +191,16 @@ public final class BatchScorer implements AutoCloseable {
             System.arraycopy(host, o + 2, mu, 0, latent);
             System.arraycopy(host, o + 2 + latent, logVar, 0, latent);
             double mse = host[o];
-            out[i] = new FrameScore(mse, host[o + 1], score.score(mse, mu, logVar), mu, logVar);
+            FrameScore f;
+            if (maps == null) {
+                f = new FrameScore(mse, host[o + 1], Double.NaN, mu, logVar);
+            } else {
+                float[] mapped = new float[mapValues];
+                System.arraycopy(host, o + 2 + 2 * latent, mapped, 0, mapValues);
+                AnomalyMap map = new AnomalyMap(size, mapped, maps.threshold());
+                f = new FrameScore(mse, host[o + 1], Double.NaN, mu, logVar, map, map.max(), map.topKMean(k));
+            }
+            out[i] = f.withScore(score.score(f));
         }
         return out;
     }
@@ -133,6 +208,10 @@ public final class BatchScorer implements AutoCloseable {
     @Override
     public void close() {
         model.close();
+        if (pixelMean != null) {
+            pixelMean.close();
+            pixelSpread.close();
+        }
         manager.close();
     }
 }

@@ -90,6 +90,87 @@ public final class LatentGaussian {
         return new LatentGaussian(mean, invertSymmetric(cov, dim), count);
     }
 
+    /**
+     * Fits with the covariance shrunk towards its diagonal by the intensity that Ledoit and Wolf's estimator
+     * (2004) finds for the correlation matrix: δ = min(1, Σ_k ‖z_k z_kᵀ − R‖²_F / (n² ‖R − I‖²_F)), z the
+     * standardised vectors and R their sample correlation. Few vectors next to the dimensions give a large δ, many a
+     * small one, so small training sets get a well-conditioned Gaussian and large ones keep their correlations.
+     */
+    public static LatentGaussian fitLedoitWolf(float[] mus, int count, int dim) {
+        return fit(mus, count, dim, ledoitWolfShrinkage(mus, count, dim));
+    }
+
+    /** The shrinkage intensity {@link #fitLedoitWolf} uses, in [0, 1]. */
+    public static double ledoitWolfShrinkage(float[] mus, int count, int dim) {
+        if (count < 2) {
+            throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
+        }
+        double[] mean = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                mean[j] += mus[i * dim + j];
+            }
+        }
+        for (int j = 0; j < dim; j++) {
+            mean[j] /= count;
+        }
+        double[] cov = new double[dim * dim];
+        double[] c = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                c[j] = mus[i * dim + j] - mean[j];
+            }
+            for (int a = 0; a < dim; a++) {
+                for (int b = a; b < dim; b++) {
+                    cov[a * dim + b] += c[a] * c[b];
+                }
+            }
+        }
+        double[] std = new double[dim];
+        for (int a = 0; a < dim; a++) {
+            std[a] = Math.sqrt(cov[a * dim + a] / count) + 1e-12;
+        }
+        double[] r = new double[dim * dim];
+        double offDiagonal = 0; // ‖R − I‖²_F
+        double normR = 0; // ‖R‖²_F
+        for (int a = 0; a < dim; a++) {
+            for (int b = a; b < dim; b++) {
+                double v = cov[a * dim + b] / count / (std[a] * std[b]);
+                r[a * dim + b] = v;
+                r[b * dim + a] = v;
+                double w = a == b ? 1 : 2;
+                normR += w * v * v;
+                if (a != b) {
+                    offDiagonal += 2 * v * v;
+                }
+            }
+        }
+        if (!(offDiagonal > 0)) {
+            return 0;
+        }
+        // Σ_k ‖z zᵀ − R‖² = Σ_k (‖z‖⁴ − 2 zᵀ R z + ‖R‖²)
+        double spread = 0;
+        double[] z = new double[dim];
+        for (int i = 0; i < count; i++) {
+            double norm2 = 0;
+            for (int j = 0; j < dim; j++) {
+                z[j] = (mus[i * dim + j] - mean[j]) / std[j];
+                norm2 += z[j] * z[j];
+            }
+            double zrz = 0;
+            for (int a = 0; a < dim; a++) {
+                double row = 0;
+                for (int b = 0; b < dim; b++) {
+                    row += r[a * dim + b] * z[b];
+                }
+                zrz += z[a] * row;
+            }
+            spread += norm2 * norm2 - 2 * zrz + normR;
+        }
+        double delta = spread / ((double) count * count) / offDiagonal;
+        return Math.max(0, Math.min(1, delta));
+    }
+
     /** Latent dimensions. */
     public int dim() {
         return mean.length;

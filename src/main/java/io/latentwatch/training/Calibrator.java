@@ -10,6 +10,8 @@ import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
 import io.latentwatch.scoring.LatentGaussian;
+import io.latentwatch.scoring.MapCalibration;
+import io.latentwatch.scoring.PixelStatistics;
 
 /**
  * Calibrates a trained model: fits the latent statistics on the training frames, then sets the threshold at the
@@ -25,63 +27,123 @@ public final class Calibrator {
 
     private Calibrator() {}
 
-    /** A calibration: the fitted score, its threshold, and model.json's calibration object. */
-    public record Result(AnomalyScore score, double threshold, double[] validationScores, JsonObject json) {}
+    /** Training frames the pixel statistics of the anomaly maps are fitted to at most (evenly spaced). */
+    static final int MAX_PIXEL_FRAMES = 4096;
 
     /**
-     * Calibrates a model (in eval mode, float32, on the given device).
+     * A calibration: the fitted score, its threshold, the anomaly maps' settings and statistics (null without maps),
+     * and model.json's calibration object.
+     */
+    public record Result(AnomalyScore score, double threshold, double[] validationScores, MapCalibration maps, JsonObject json) {}
+
+    /** As {@link #calibrate(DipVae, Device, NormalisedFrames, NormalisedFrames, String, double, MapCalibration)} without maps. */
+    public static Result calibrate(DipVae model, Device device, NormalisedFrames train, NormalisedFrames validation,
+            String scoreName, double falseAlarmRate) {
+        return calibrate(model, device, train, validation, scoreName, falseAlarmRate, null);
+    }
+
+    /**
+     * Calibrates a model (in eval mode, float32, on the given device): the latent Gaussians (Ledoit-Wolf shrinkage)
+     * and, with maps, the per-pixel statistics of the training frames' maps; then, on the validation frames, the
+     * score's scales, the map's region threshold (the quantile of the frames' highest standardised pixel that leaves
+     * the false-alarm rate above it) and the score's threshold.
      *
      * @param train the frames the model was trained on (their μ make the latent Gaussian)
      * @param validation normal frames the model has not seen (their scores set the threshold)
      * @param scoreName one of {@link AnomalyScore#NAMES}
      * @param falseAlarmRate the fraction of normal frames allowed above the threshold, in (0, 0.5]
+     * @param maps the anomaly maps to calibrate ({@link MapCalibration#uncalibrated}), or null for none
+     * @throws IllegalArgumentException for a map score without maps
      */
     public static Result calibrate(DipVae model, Device device, NormalisedFrames train, NormalisedFrames validation,
-            String scoreName, double falseAlarmRate) {
+            String scoreName, double falseAlarmRate, MapCalibration maps) {
         AnomalyScore.checkName(scoreName);
         if (!(falseAlarmRate > 0 && falseAlarmRate <= 0.5)) {
             throw new IllegalArgumentException("false-alarm rate must be in (0, 0.5], got " + falseAlarmRate);
         }
-        int latent = model.getConfig().latentDim();
-        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse())) {
-            NormalisedFrames fitFrames = train;
-            if (train.count() > MAX_LATENT_FRAMES) {
-                int[] idx = new int[MAX_LATENT_FRAMES];
-                for (int i = 0; i < idx.length; i++) {
-                    idx[i] = (int) ((long) i * train.count() / idx.length);
-                }
-                fitFrames = train.select(idx);
-            }
-            FrameScore[] trainScores = scoreAll(scorer, fitFrames);
-            LatentGaussian[] gaussians = fitGaussians(trainScores, trainScores.length, 0);
-            FrameScore[] valScores = scoreAll(scorer, validation);
-            AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
-            double[] values = new double[valScores.length];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = score.score(valScores[i]);
-            }
-            double threshold = threshold(values, falseAlarmRate);
-            int above = 0;
-            for (double v : values) {
-                above += v > threshold ? 1 : 0;
-            }
-            JsonObject json = new JsonObject();
-            score.writeTo(json);
-            json.addProperty("threshold", threshold);
-            json.addProperty("quantile", 1 - falseAlarmRate);
-            json.addProperty("frames", values.length);
-            json.addProperty("false_alarm_rate", falseAlarmRate);
-            json.addProperty("validation_false_alarm_rate", (double) above / values.length);
-            // the name first and the latents last, for a readable model.json
-            JsonObject ordered = new JsonObject();
-            for (String key : new String[] {"score", "threshold", "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate",
-                "score_scales", "latents", "posterior"}) {
-                if (json.has(key)) {
-                    ordered.add(key, json.get(key));
-                }
-            }
-            return new Result(score, threshold, values, ordered);
+        if (AnomalyScore.needsMap(scoreName) && maps == null) {
+            throw new IllegalArgumentException("score \"" + scoreName + "\" needs anomaly maps");
         }
+        NormalisedFrames fitFrames = spread(train, MAX_LATENT_FRAMES);
+        FrameScore[] trainScores;
+        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse())) {
+            trainScores = scoreAll(scorer, fitFrames);
+        }
+        LatentGaussian[] gaussians = fitGaussians(trainScores, trainScores.length);
+        MapCalibration fitted = null;
+        if (maps != null) {
+            fitted = maps.withStats(pixelStatistics(model, device, spread(train, MAX_PIXEL_FRAMES), maps));
+        }
+        FrameScore[] valScores;
+        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), fitted)) {
+            valScores = scoreAll(scorer, validation);
+        }
+        if (fitted != null) {
+            double[] peaks = new double[valScores.length];
+            for (int i = 0; i < peaks.length; i++) {
+                peaks[i] = valScores[i].mapMax;
+            }
+            fitted = fitted.withThreshold(threshold(peaks, falseAlarmRate));
+        }
+        AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
+        double[] values = new double[valScores.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = score.score(valScores[i]);
+        }
+        double threshold = threshold(values, falseAlarmRate);
+        int above = 0;
+        for (double v : values) {
+            above += v > threshold ? 1 : 0;
+        }
+        JsonObject json = new JsonObject();
+        score.writeTo(json);
+        json.addProperty("threshold", threshold);
+        json.addProperty("quantile", 1 - falseAlarmRate);
+        json.addProperty("frames", values.length);
+        json.addProperty("false_alarm_rate", falseAlarmRate);
+        json.addProperty("validation_false_alarm_rate", (double) above / values.length);
+        if (fitted != null) {
+            json.add("map", fitted.toJson());
+        }
+        // the name first and the latents last, for a readable model.json
+        JsonObject ordered = new JsonObject();
+        for (String key : new String[] {"score", "threshold", "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate", "map",
+            "score_scales", "latents", "posterior"}) {
+            if (json.has(key)) {
+                ordered.add(key, json.get(key));
+            }
+        }
+        return new Result(score, threshold, values, fitted, ordered);
+    }
+
+    /** At most {@code max} frames of a set, evenly spaced over it. */
+    private static NormalisedFrames spread(NormalisedFrames frames, int max) {
+        if (frames.count() <= max) {
+            return frames;
+        }
+        int[] idx = new int[max];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = (int) ((long) i * frames.count() / idx.length);
+        }
+        return frames.select(idx);
+    }
+
+    /** The per-pixel statistics of the frames' raw maps, accumulated batch by batch (no map is kept). */
+    static PixelStatistics pixelStatistics(DipVae model, Device device, NormalisedFrames frames, MapCalibration maps) {
+        PixelStatistics.Accumulator acc = new PixelStatistics.Accumulator(model.getConfig().imageSize());
+        MapCalibration raw = MapCalibration.uncalibrated(maps.map(), maps.topK());
+        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), raw)) {
+            int fv = frames.frameValues();
+            float[] batch = new float[Math.min(BATCH, Math.max(1, frames.count())) * fv];
+            for (int from = 0; from < frames.count(); from += BATCH) {
+                int n = Math.min(BATCH, frames.count() - from);
+                System.arraycopy(frames.values(), from * fv, batch, 0, n * fv);
+                for (FrameScore f : scorer.score(batch, n)) {
+                    acc.add(f.map.values());
+                }
+            }
+        }
+        return acc.build();
     }
 
     /**
@@ -94,6 +156,12 @@ public final class Calibrator {
         return fitGaussians(frames, count, 1, shrinkage);
     }
 
+    /** The Gaussians of μ and of (μ, log σ²) over the first {@code count} frames, each with Ledoit-Wolf shrinkage. */
+    static LatentGaussian[] fitGaussians(FrameScore[] frames, int count) {
+        return fitGaussians(frames, count, 1, Double.NaN);
+    }
+
+    /** @param shrinkage towards the diagonal; NaN for Ledoit-Wolf's */
     private static LatentGaussian[] fitGaussians(FrameScore[] frames, int count, int stride, double shrinkage) {
         int latent = frames[0].mu.length;
         float[] mus = new float[count * latent];
@@ -103,6 +171,9 @@ public final class Calibrator {
             System.arraycopy(f.mu, 0, mus, i * latent, latent);
             System.arraycopy(f.mu, 0, posteriors, i * 2 * latent, latent);
             System.arraycopy(f.logVar, 0, posteriors, i * 2 * latent + latent, latent);
+        }
+        if (Double.isNaN(shrinkage)) {
+            return new LatentGaussian[] {LatentGaussian.fitLedoitWolf(mus, count, latent), LatentGaussian.fitLedoitWolf(posteriors, count, 2 * latent)};
         }
         return new LatentGaussian[] {LatentGaussian.fit(mus, count, latent, shrinkage), LatentGaussian.fit(posteriors, count, 2 * latent, shrinkage)};
     }

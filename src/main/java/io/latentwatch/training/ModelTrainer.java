@@ -209,7 +209,8 @@ public final class ModelTrainer {
             }
             progress.message("calibrating " + options.scoreName() + " at a " + options.falseAlarmRate() * 100 + " % false-alarm rate on "
                     + validation.count() + " validation frames");
-            Calibrator.Result calibration = Calibrator.calibrate(model, device, train, validation, options.scoreName(), options.falseAlarmRate());
+            Calibrator.Result calibration = Calibrator.calibrate(model, device, train, validation, options.scoreName(), options.falseAlarmRate(),
+                    options.maps());
             JsonObject summary = new JsonObject();
             summary.addProperty("source", "latentwatch train");
             summary.addProperty("dataset", dataset);
@@ -239,7 +240,8 @@ public final class ModelTrainer {
                     calibration.score().name(), calibration.threshold(),
                     calibration.json().get("validation_false_alarm_rate").getAsDouble() * 100, "trained",
                     format(Duration.ofNanos(System.nanoTime() - t0))));
-            return new TrainedModel(manager, model, metadata, calibration.score(), validation, options.seed(), options.writeImages());
+            return new TrainedModel(manager, model, metadata, calibration.score(), calibration.maps(), validation, options.seed(),
+                    options.writeImages());
         } catch (RuntimeException | Error e) {
             manager.close();
             throw e;

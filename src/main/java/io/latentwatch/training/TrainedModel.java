@@ -11,6 +11,7 @@ import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
 import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.scoring.MapCalibration;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
@@ -36,17 +37,19 @@ public final class TrainedModel implements AutoCloseable {
     private final DipVae model;
     private final ModelMetadata metadata;
     private final AnomalyScore score;
+    private final MapCalibration maps;
     private final float[] gridInputs;
     private final int gridCount;
     private final long seed;
     private final boolean writeImages;
 
-    TrainedModel(NDManager manager, DipVae model, ModelMetadata metadata, AnomalyScore score, NormalisedFrames validation,
-            long seed, boolean writeImages) {
+    TrainedModel(NDManager manager, DipVae model, ModelMetadata metadata, AnomalyScore score, MapCalibration maps,
+            NormalisedFrames validation, long seed, boolean writeImages) {
         this.manager = manager;
         this.model = model;
         this.metadata = metadata;
         this.score = score;
+        this.maps = maps;
         this.gridCount = Math.min(GRID_FRAMES, validation.count());
         this.gridInputs = new float[gridCount * validation.frameValues()];
         System.arraycopy(validation.values(), 0, gridInputs, 0, gridInputs.length);
@@ -62,6 +65,11 @@ public final class TrainedModel implements AutoCloseable {
     /** Metadata as it will be written (version 1, calibration, training summary), sha256 still null. */
     public ModelMetadata metadata() {
         return metadata;
+    }
+
+    /** The calibrated anomaly maps (settings, pixel statistics, region threshold), or null without maps. */
+    public MapCalibration maps() {
+        return maps;
     }
 
     /** The calibrated anomaly score, with its fitted state. */
@@ -80,7 +88,7 @@ public final class TrainedModel implements AutoCloseable {
      * @return the metadata as written, with the weights' sha256
      */
     public ModelMetadata write(Path dir) throws IOException {
-        ModelMetadata written = ModelDirectory.write(dir, model, metadata);
+        ModelMetadata written = ModelDirectory.write(dir, model, metadata, maps == null ? null : maps.stats().toSafeTensors());
         if (writeImages) {
             writeImages(dir);
         }

@@ -1,7 +1,9 @@
 package io.latentwatch.training;
 
 import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.model.ReconstructionMap;
 import io.latentwatch.scoring.AnomalyScore;
+import io.latentwatch.scoring.MapCalibration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -40,6 +42,9 @@ public final class TrainingOptions {
     private final String scoreName;
     private final String dataSpec;
     private final boolean writeImages;
+    private final String anomalyMap;
+    private final double mapSigma;
+    private final double mapTopK;
 
     private TrainingOptions(Builder b) {
         this.epochs = b.epochs;
@@ -55,7 +60,36 @@ public final class TrainingOptions {
         this.scoreName = b.scoreName;
         this.dataSpec = b.dataSpec;
         this.writeImages = b.writeImages;
+        this.anomalyMap = b.anomalyMap;
+        this.mapSigma = b.mapSigma;
+        this.mapTopK = b.mapTopK;
     }
+
+    /** The anomaly map to calibrate: l2, ssim, or none. */
+    public String anomalyMap() {
+        return anomalyMap;
+    }
+
+    /** The map's smoothing Gaussian in pixels. */
+    public double mapSigma() {
+        return mapSigma;
+    }
+
+    /** The share of a map's pixels whose mean is the map-topk score. */
+    public double mapTopK() {
+        return mapTopK;
+    }
+
+    /** The maps to calibrate, uncalibrated; null for {@code none}. */
+    public MapCalibration maps() {
+        if (NO_MAP.equals(anomalyMap)) {
+            return null;
+        }
+        return MapCalibration.uncalibrated(new ReconstructionMap(ReconstructionMap.Kind.fromLabel(anomalyMap), mapSigma), mapTopK);
+    }
+
+    /** {@link Builder#optAnomalyMap}'s value for no maps. */
+    public static final String NO_MAP = "none";
 
     public static Builder builder() {
         return new Builder();
@@ -170,6 +204,9 @@ public final class TrainingOptions {
         b.scoreName = scoreName;
         b.dataSpec = dataSpec;
         b.writeImages = writeImages;
+        b.anomalyMap = anomalyMap;
+        b.mapSigma = mapSigma;
+        b.mapTopK = mapTopK;
         return b;
     }
 
@@ -177,11 +214,11 @@ public final class TrainingOptions {
     public String toString() {
         return String.format(Locale.ROOT,
                 "epochs=%d batch=%d lr=%s (cosine to x%s) image=%s channels=%s latent=%d hidden=%s dip=%s kld=%s "
-                        + "lambda_diag=%s lambda_offdiag=%s seed=%d device=%s validation=%s false_alarm=%s score=%s",
+                        + "lambda_diag=%s lambda_offdiag=%s seed=%d device=%s validation=%s false_alarm=%s score=%s map=%s sigma=%s top_k=%s",
                 epochs, batchSize, learningRate, FINAL_LR_FACTOR, imageSizeFromData ? "auto" : model.imageSize(),
                 channelsFromData ? "auto" : model.inChannels(), model.latentDim(), Arrays.toString(model.hiddenDims()),
                 model.dipType().jsonName(), model.kldWeight(), model.lambdaDiag(), model.lambdaOffdiag(), seed, device,
-                validationFraction, falseAlarmRate, scoreName);
+                validationFraction, falseAlarmRate, scoreName, anomalyMap, mapSigma, mapTopK);
     }
 
     /** Every option has a default; {@code builder().build()} is a valid set. */
@@ -198,6 +235,27 @@ public final class TrainingOptions {
         private double falseAlarmRate = 0.01;
         private String scoreName = AnomalyScore.DEFAULT;
         private String dataSpec;
+        private String anomalyMap = ReconstructionMap.Kind.L2.label();
+        private double mapSigma = MapCalibration.DEFAULT_SIGMA;
+        private double mapTopK = MapCalibration.DEFAULT_TOP_K;
+
+        /** The anomaly map to calibrate: l2 (default), ssim, or none (no maps, no map scores). */
+        public Builder optAnomalyMap(String v) {
+            anomalyMap = v == null ? null : v.trim().toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** The map's smoothing Gaussian in pixels, in [0, 64] (default {@value MapCalibration#DEFAULT_SIGMA}). */
+        public Builder optMapSigma(double v) {
+            mapSigma = v;
+            return this;
+        }
+
+        /** The share of pixels whose mean is the map-topk score, in (0, 1] (default {@value MapCalibration#DEFAULT_TOP_K}). */
+        public Builder optMapTopK(double v) {
+            mapTopK = v;
+            return this;
+        }
         private boolean writeImages = true;
 
         private Builder() {}
@@ -297,6 +355,12 @@ public final class TrainingOptions {
                     "validation fraction must be in (0, 0.9], got %s", validationFraction);
             check(falseAlarmRate > 0 && falseAlarmRate <= 0.5, "false-alarm rate must be in (0, 0.5], got %s", falseAlarmRate);
             AnomalyScore.checkName(scoreName);
+            check(NO_MAP.equals(anomalyMap) || "l2".equals(anomalyMap) || "ssim".equals(anomalyMap),
+                    "anomaly map must be l2, ssim or none, got %s", anomalyMap);
+            check(mapSigma >= 0 && mapSigma <= 64, "anomaly map sigma must be in [0, 64] pixels, got %s", mapSigma);
+            check(mapTopK > 0 && mapTopK <= 1, "map top-k share must be in (0, 1], got %s", mapTopK);
+            check(!(NO_MAP.equals(anomalyMap) && AnomalyScore.needsMap(scoreName)), "score %s needs an anomaly map (not --anomaly-map none)",
+                    scoreName);
             return new TrainingOptions(this);
         }
 
