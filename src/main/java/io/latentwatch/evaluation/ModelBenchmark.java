@@ -16,7 +16,11 @@ import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.EngineArrays;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
+import io.latentwatch.model.ReconstructionMap;
+import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
+import io.latentwatch.scoring.MapCalibration;
+import io.latentwatch.scoring.PixelStatistics;
 import io.latentwatch.training.DipVaeTrainer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -116,7 +120,8 @@ public final class ModelBenchmark {
         DipVaeConfig c = model.getConfig();
         try (NDManager m = NDManager.newBaseManager(device);
                 FusedDipVae fused = FusedDipVae.of(model, m, precision, layout);
-                BatchScorer scorer = new BatchScorer(model, device, precision, layout, "mse")) {
+                BatchScorer scorer = new BatchScorer(model, device, precision, layout, "mse");
+                BatchScorer mapScorer = new BatchScorer(model, device, precision, layout, AnomalyScore.mse(), benchmarkMaps(c))) {
             for (int batch : batchSizes) {
                 float[] frames = randomFrames(batch, c);
                 NDArray onDevice = layout.arrange(m.create(frames, model.inputShape(batch)));
@@ -130,9 +135,30 @@ public final class ModelBenchmark {
                 emit(scoringRow("device", layout, precision, batch, resident, c, fused.flopsPerFrame(), roofline));
                 double uploaded = batch * rate(i -> scorer.score(frames, batch));
                 emit(scoringRow("host", layout, precision, batch, uploaded, c, fused.flopsPerFrame(), roofline));
+                // with anomaly maps (measured, standardised, their peaks, top-k and regions found), in the same run
+                double mapped = batch * rate(i -> mapScorer.score(frames, batch));
+                Map<String, Object> row = scoringRow("host", layout, precision, batch, mapped, c, fused.flopsPerFrame(), roofline);
+                row.put("maps", mapScorer.getMaps().map().toString());
+                row.put("vs_without_maps", round(mapped / uploaded));
+                emit(row);
                 onDevice.close();
             }
         }
+    }
+
+    /** The default anomaly maps, with statistics of random maps (their values do not change the cost). */
+    private static MapCalibration benchmarkMaps(DipVaeConfig c) {
+        PixelStatistics.Accumulator acc = new PixelStatistics.Accumulator(c.imageSize());
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 2; i++) {
+            float[] v = new float[c.imageSize() * c.imageSize()];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = r.nextFloat();
+            }
+            acc.add(v);
+        }
+        return MapCalibration.uncalibrated(new ReconstructionMap(ReconstructionMap.Kind.L2, MapCalibration.DEFAULT_SIGMA), MapCalibration.DEFAULT_TOP_K)
+                .withStats(acc.build()).withThreshold(3);
     }
 
     private Map<String, Object> scoringRow(

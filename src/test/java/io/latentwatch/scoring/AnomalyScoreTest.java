@@ -87,14 +87,77 @@ class AnomalyScoreTest {
     @Test
     void latentScoresNeedTheirState() throws ModelFormatException {
         assertEquals("score \"mahalanobis\" needs the latent statistics of a calibrated model directory (BatchScorer.forModel); "
-                + "only \"mse\" works without them", assertThrows(IllegalArgumentException.class, () -> AnomalyScore.of("mahalanobis")).getMessage());
+                + "only \"mse\" and the map scores work without them", assertThrows(IllegalArgumentException.class, () -> AnomalyScore.of("mahalanobis")).getMessage());
         JsonObject c = new JsonObject();
         c.addProperty("score", "mahalanobis");
         assertEquals("model.json: calibration score \"mahalanobis\" needs calibration.latents (the training latents' statistics)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         c.addProperty("score", "psnr");
-        assertEquals("model.json: unknown calibration score \"psnr\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)",
+        assertEquals("model.json: unknown calibration score \"psnr\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse, map-max, map-topk, "
+                + "map-topk+posterior-mahalanobis)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         assertEquals(AnomalyScore.MSE, AnomalyScore.fromCalibration(new JsonObject(), 2).name(), "uncalibrated models score mse");
+    }
+
+    @Test
+    void mapScoresComeFromTheFramesMapAndNeedCalibrationMap() throws ModelFormatException {
+        LatentGaussian g = LatentGaussian.fit(sample(1000, 5), 1000, 2);
+        LatentGaussian p = LatentGaussian.fit(sample(1000, 7), 500, 4);
+        AnomalyMap map = new AnomalyMap(2, new float[] {0, 1, 2, 6}, 3);
+        FrameScore[] normal = {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2}, map, 6, 4),
+            new FrameScore(0.03, 0, 0, new float[] {3, -1}, new float[] {1, -1}, map, 6, 2)};
+        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MAP_POSTERIOR, g, p, normal);
+        FrameScore f = new FrameScore(0.05, 0, 0, new float[] {0, 0}, new float[] {0.5f, 0}, map, 9, 6);
+        double p2 = (p.distanceSquared(new float[] {1, -2, 1, -2}) + p.distanceSquared(new float[] {3, -1, 1, -1})) / 2;
+        assertEquals(6 / 3.0 + p.distanceSquared(new float[] {0, 0, 0.5f, 0}) / p2, mixed.score(f), 1e-4, "top-k over its normal mean 3");
+        assertEquals(9, mixed.as(AnomalyScore.MAP_MAX).score(f));
+        assertEquals(6, mixed.as(AnomalyScore.MAP_TOPK).score(f));
+
+        JsonObject calibration = new JsonObject();
+        mixed.writeTo(calibration);
+        ModelFormatException noMap = assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(calibration, 2));
+        assertEquals("model.json: calibration score \"map-topk+posterior-mahalanobis\" needs calibration.map (the anomaly maps' settings and pixel "
+                + "statistics)", noMap.getMessage());
+        assertEquals(5, AnomalyScore.available(calibration, 2).size(), "no map scores without calibration.map");
+        calibration.add("map", new JsonObject());
+        assertEquals(mixed.score(f), AnomalyScore.fromCalibration(calibration, 2).score(f), 1e-6);
+        assertEquals(8, AnomalyScore.available(calibration, 2).size());
+        assertThrows(IllegalArgumentException.class, () -> AnomalyScore.fit(AnomalyScore.MAP_TOPK, g, p,
+                new FrameScore[] {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2})}), "a map score needs maps");
+    }
+
+    @Test
+    void ledoitWolfShrinkageKeepsAGaussianOfFewFramesWellConditioned() {
+        int dim = 64;
+        Random r = new Random(3);
+        float[] train = new float[100 * dim];
+        for (int i = 0; i < train.length; i++) {
+            train[i] = (float) r.nextGaussian();
+        }
+        float[][] fresh = new float[2000][dim];
+        for (float[] v : fresh) {
+            for (int j = 0; j < dim; j++) {
+                v[j] = (float) r.nextGaussian();
+            }
+        }
+        double shrinkage = LatentGaussian.ledoitWolfShrinkage(train, 100, dim);
+        LatentGaussian raw = LatentGaussian.fit(train, 100, dim);
+        LatentGaussian shrunk = LatentGaussian.fitLedoitWolf(train, 100, dim);
+        double rawMean = 0;
+        double shrunkMean = 0;
+        for (float[] v : fresh) {
+            rawMean += raw.distanceSquared(v) / fresh.length;
+            shrunkMean += shrunk.distanceSquared(v) / fresh.length;
+        }
+        // a fresh standard normal vector is d² ≈ 64 away under the true Gaussian; the raw fit of 100 frames puts
+        // it about three times as far, as its smallest eigenvalues are far too small
+        assertTrue(shrinkage > 0.3, "few frames, strong shrinkage: " + shrinkage);
+        assertTrue(rawMean > 2.5 * dim, "raw: " + rawMean);
+        assertTrue(shrunkMean < 1.5 * dim, "shrunk: " + shrunkMean + ", raw " + rawMean + ", shrinkage " + shrinkage);
+
+        float[] many = new float[20_000 * 2];
+        float[] correlated = sample(20_000, 9);
+        System.arraycopy(correlated, 0, many, 0, many.length);
+        assertTrue(LatentGaussian.ledoitWolfShrinkage(many, 20_000, 2) < 0.01, "many frames keep their correlation");
     }
 }
