@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
 /**
@@ -158,13 +159,19 @@ public final class JobFlag<T> {
         if (type == Boolean.class) {
             return "true or false";
         }
+        if (type == MemorySize.class) {
+            return "a size in bytes (e.g. 16384 or 16kb)";
+        }
         return "a " + type.getSimpleName().toLowerCase(Locale.ROOT);
     }
 
-    /** A value as a flag takes it: durations as 20ms or 2s, enum values in lower case with dashes. */
+    /** A value as a flag takes it: durations as 20ms or 2s, sizes as 16kb, enum values in lower case with dashes. */
     static String flagText(Object value) {
         if (value instanceof Duration d) {
             return TimeUtils.formatWithHighestUnit(d).replace(" ", "");
+        }
+        if (value instanceof MemorySize m) {
+            return m.toString().replace(" ", "");
         }
         if (value instanceof Enum<?> e) {
             return e.name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * The job's flags, once: what {@code latentwatch run} offers (a picocli mixin builds its options from this table) and
@@ -87,6 +88,13 @@ public final class JobFlags {
     public static final JobFlag<Boolean> ADAPTIVE_THRESHOLD = JobFlag.toggle(ScoringJobOptions.ADAPTIVE_THRESHOLD, true,
             "adapt each source's threshold to its own normal frames after a warm-up", "--adaptive-threshold");
 
+    public static final JobFlag<Boolean> ALERT_MAP_PNG = JobFlag.valued(ScoringJobOptions.ALERT_MAP_PNG, Boolean.class, "true|false",
+            "give alerts of frames with a region a PNG of the frame with its anomaly map over it (default: " + DEFAULT + ")",
+            "--alert-map-png");
+
+    public static final JobFlag<MemorySize> ALERT_MAP_PNG_MAX_BYTES = JobFlag.valued(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES, MemorySize.class,
+            "BYTES", "the largest such PNG; a larger picture is scaled down, else left out (default: " + DEFAULT + ")", "--alert-map-png-max-bytes");
+
     public static final JobFlag<Boolean> FINE_TUNE = JobFlag.toggle(ScoringJobOptions.TUNING_ENABLED, true,
             "fine-tune the model on sampled normal frames while scoring; the scorers switch to every version the validation"
                     + " gate accepts (settings: -D latentwatch.tuning.*)",
@@ -99,7 +107,7 @@ public final class JobFlags {
 
     private static final List<JobFlag<?>> ALL = List.of(BOOTSTRAP_SERVERS, COMMAND_CONFIG, MODEL, GROUP, FROM_BEGINNING, FRAMES_TOPIC,
             LATENTS_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, VALUE_FORMAT, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, PARALLELISM, DELIVERY_GUARANTEE,
-            TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, THRESHOLD, ADAPTIVE_THRESHOLD, FINE_TUNE, REGISTRY, MODEL_UPDATES_TOPIC);
+            TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, THRESHOLD, ADAPTIVE_THRESHOLD, ALERT_MAP_PNG, ALERT_MAP_PNG_MAX_BYTES, FINE_TUNE, REGISTRY, MODEL_UPDATES_TOPIC);
 
     /** Every flag of the job. */
     public static List<JobFlag<?>> all() {

@@ -231,6 +231,14 @@ public final class ScoringJob {
         return topics;
     }
 
+    /**
+     * The largest anomaly-map PNG the scorers render for a frame with a region, for its alert: the option's limit
+     * (checked to be at most 512 kb when the job is built), or 0 with the picture turned off.
+     */
+    public int alertMapPngMaxBytes() {
+        return options.get(ScoringJobOptions.ALERT_MAP_PNG) ? (int) options.get(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES).getBytes() : 0;
+    }
+
     /** Whether the job fine-tunes its model (the side pipeline and switching scorers). */
     public boolean fineTunes() {
         return tuning != null;
@@ -283,10 +291,11 @@ public final class ScoringJob {
                         new MicroBatchOperator(options.get(ScoringJobOptions.MAX_BATCH_SIZE), options.get(ScoringJobOptions.MAX_BATCH_DELAY)))
                 .uid(UID_BATCH)
                 .setParallelism(parallelism);
+        int mapPngMaxBytes = alertMapPngMaxBytes();
         SingleOutputStreamOperator<ScoredBatch> scored;
         if (tuning == null) {
             scored = batches.map(new ScoringFunction(modelPath.toString(), options.get(ScoringJobOptions.DEVICE),
-                    options.get(ScoringJobOptions.PRECISION), config));
+                    options.get(ScoringJobOptions.PRECISION), config, mapPngMaxBytes));
         } else {
             // Flink 2.x has no iterations: the fine-tuner's decisions come back through the model-updates topic
             BroadcastStream<String> updates = env.fromSource(updatesSource(), WatermarkStrategy.noWatermarks(), "model-updates source")
@@ -296,7 +305,7 @@ public final class ScoringJob {
             scored = batches.connect(updates).process(new ModelSwitchingScoringFunction(modelPath.toString(),
                     options.get(ScoringJobOptions.TUNING_REGISTRY), options.get(ScoringJobOptions.MODEL_UPDATES_SIGNING_KEY_FILE),
                     options.get(ScoringJobOptions.DEVICE), options.get(ScoringJobOptions.PRECISION), config,
-                    options.get(ScoringJobOptions.TUNING_SAMPLE_RATE)));
+                    options.get(ScoringJobOptions.TUNING_SAMPLE_RATE), mapPngMaxBytes));
         }
         scored.name("DIP-VAE scorer")
                 .uid(UID_SCORE)

@@ -31,6 +31,9 @@ final class ScoringJobChecks {
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|gpu|gpu:\\d+", Pattern.CASE_INSENSITIVE);
     private static final Pattern PRECISION = Pattern.compile("fp32|float32|fp16|float16", Pattern.CASE_INSENSITIVE);
 
+    /** The largest anomaly_map_png that may be asked for. */
+    static final long MAX_MAP_PNG_BYTES = 512 * 1024;
+
     private ScoringJobChecks() {}
 
     /** The model directory, which the job needs. */
@@ -69,6 +72,10 @@ final class ScoringJobChecks {
                 ScoringJobOptions.MAX_FRAME_SIDE.key(), o.get(ScoringJobOptions.MAX_FRAME_SIDE));
         check(o.get(ScoringJobOptions.MAX_FRAME_PIXELS) >= 1, "%s must be positive, got %s",
                 ScoringJobOptions.MAX_FRAME_PIXELS.key(), o.get(ScoringJobOptions.MAX_FRAME_PIXELS));
+        long mapPng = o.get(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES).getBytes();
+        // base64 makes it 4/3 as large, and it must fit an alert record within Kafka's default 1 MB request
+        check(mapPng >= 1 && mapPng <= MAX_MAP_PNG_BYTES, "%s must be between 1 byte and %s bytes, got %s",
+                ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES.key(), MAX_MAP_PNG_BYTES, o.get(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES));
         o.getOptional(ScoringJobOptions.SCORING_PARALLELISM).ifPresent(p ->
                 check(p >= 1, "%s must be at least 1, got %s", ScoringJobOptions.SCORING_PARALLELISM.key(), p));
         String device = o.get(ScoringJobOptions.DEVICE);

@@ -225,6 +225,22 @@ public final class ScoringJobOptions {
                     .defaultValue(Duration.ofDays(1))
                     .withDescription("A source's threshold state is dropped after it has sent no frame for this long.");
 
+    public static final ConfigOption<Boolean> ALERT_MAP_PNG =
+            ConfigOptions.key("latentwatch.alerts.anomaly-map-png")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription("Give the alert of a frame whose anomaly map has a region a small PNG of the frame as the"
+                            + " model saw it with the map and the region's box over it (anomaly_map_png). The scorers render it"
+                            + " only for frames with a region, and the latents topic never carries it; a model without map"
+                            + " calibration gives none.");
+
+    public static final ConfigOption<MemorySize> ALERT_MAP_PNG_MAX_BYTES =
+            ConfigOptions.key("latentwatch.alerts.anomaly-map-png-max-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.parse("16kb"))
+                    .withDescription("The largest anomaly_map_png: the picture is the model's grid upscaled 4, 2 or 1 times,"
+                            + " the largest that fits; an alert whose picture does not fit even at the grid's own size has none.");
+
     // ---- fine-tuning (the side pipeline) -----------------------------------------------------------------------
 
     public static final ConfigOption<String> MODEL_UPDATES_TOPIC =
@@ -345,7 +361,7 @@ public final class ScoringJobOptions {
                 VALUE_FORMAT, DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
                 MAX_FRAME_PIXELS, CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
-                MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
+                ALERT_MAP_PNG, ALERT_MAP_PNG_MAX_BYTES, MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,
                 TUNING_BATCH_SIZE, TUNING_LEARNING_RATE, TUNING_DEVICE, TUNING_SAMPLE_RATE, TUNING_RESERVOIR_CAPACITY,
                 TUNING_HELD_OUT_CAPACITY, TUNING_HELD_OUT_EVERY, TUNING_HORIZON, TUNING_REFERENCE_FRAMES, TUNING_GATE_TOLERANCE,
                 TUNING_GATE_REFERENCE_TOLERANCE, TUNING_GATE_MIN_HELD_OUT);

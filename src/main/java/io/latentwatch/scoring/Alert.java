@@ -13,6 +13,12 @@ public class Alert {
     public double threshold;
     public double mse;
     public Severity severity;
+    /** {x, y, w, h} in the frame's own pixel coordinates, or null (see {@link ScoredFrame#region}). */
+    public int[] region;
+    /** {x, y} in the frame's own pixel coordinates, or null. */
+    public int[] peak;
+    /** The frame with its anomaly map over it, PNG, or null (none rendered, or none within the size limit). */
+    public byte[] anomalyMapPng;
 
     public Alert() {}
 
@@ -28,6 +34,9 @@ public class Alert {
         a.threshold = f.threshold;
         a.mse = f.mse;
         a.severity = Severity.of(f.score, f.threshold);
+        a.region = f.region;
+        a.peak = f.peak;
+        a.anomalyMapPng = f.anomalyMapPng;
         return a;
     }
 

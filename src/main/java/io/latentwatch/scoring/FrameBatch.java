@@ -13,6 +13,9 @@ public class FrameBatch {
     public String[] sources;
     public String[] frameIds;
     public long[] capturedAt;
+    /** Each frame's own image width and height (see {@link Frame#width}), for its region and peak. */
+    public int[] widths;
+    public int[] heights;
     /** count × frame values, frame i at i × frame values. */
     public float[] pixels;
 
@@ -33,6 +36,8 @@ public class FrameBatch {
         b.sources = new String[n];
         b.frameIds = new String[n];
         b.capturedAt = new long[n];
+        b.widths = new int[n];
+        b.heights = new int[n];
         b.pixels = new float[n * values];
         for (int i = 0; i < n; i++) {
             Frame f = frames.get(i);
@@ -42,6 +47,8 @@ public class FrameBatch {
             b.sources[i] = f.source;
             b.frameIds[i] = f.frameId;
             b.capturedAt[i] = f.capturedAt;
+            b.widths[i] = f.width;
+            b.heights[i] = f.height;
             System.arraycopy(f.pixels, 0, b.pixels, i * values, values);
         }
         return b;

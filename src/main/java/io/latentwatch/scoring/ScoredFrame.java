@@ -24,6 +24,18 @@ public class ScoredFrame {
     /** The served model's calibrated threshold (NaN: it has none); the threshold step starts from it. */
     public double modelThreshold = Double.NaN;
     /**
+     * {x, y, w, h} of the anomaly map's area above its threshold that holds the peak, in the frame's own pixel
+     * coordinates; null when no area is above it, or the model measures no maps.
+     */
+    public int[] region;
+    /** {x, y} of the map's highest value in the frame's own pixel coordinates; null whenever {@link #region} is. */
+    public int[] peak;
+    /**
+     * The frame with its anomaly map and region over it, as a PNG, for frames with a region where the job renders
+     * them (else null). Never written to the latents topic; only alerts carry it.
+     */
+    public byte[] anomalyMapPng;
+    /**
      * The frame's normalised pixels, only for the frames sampled for fine-tuning (else null). Never written to the
      * latents topic; {@link #judged} does not carry them on.
      */
@@ -47,7 +59,7 @@ public class ScoredFrame {
         return f;
     }
 
-    /** A copy judged against a threshold (the latent arrays are shared). */
+    /** A copy judged against a threshold (the latent arrays, region, peak and PNG are shared). */
     public ScoredFrame judged(double threshold, boolean anomaly) {
         ScoredFrame f = new ScoredFrame();
         f.source = source;
@@ -63,6 +75,9 @@ public class ScoredFrame {
         f.threshold = threshold;
         f.anomaly = anomaly;
         f.modelThreshold = modelThreshold;
+        f.region = region;
+        f.peak = peak;
+        f.anomalyMapPng = anomalyMapPng;
         return f;
     }
 

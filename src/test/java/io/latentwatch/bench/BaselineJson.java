@@ -6,11 +6,13 @@ import io.latentwatch.scoring.ScoredFrame;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.Base64;
 
 /**
  * JsonRecords.latents as it was before the cuts of the job's own costs (gson's JsonWriter over a StringWriter, each
  * float boxed and written through Float.toString), for {@link JobCostBenchmark} and for the tests that check the
- * new writer gives the same text byte for byte.
+ * new writer gives the same text byte for byte. The fields added since (region, peak, anomaly_map_png) are written
+ * the same way, so that the text stays comparable.
  */
 public final class BaselineJson {
 
@@ -30,6 +32,8 @@ public final class BaselineJson {
             w.name("score").value(finiteOrNull(f.score));
             w.name("threshold").value(finiteOrNull(f.threshold));
             w.name("anomaly").value(f.anomaly);
+            ints(w.name("region"), f.region);
+            ints(w.name("peak"), f.peak);
             floats(w.name("mu"), f.mu);
             floats(w.name("log_var"), f.logVar);
             w.endObject();
@@ -53,6 +57,9 @@ public final class BaselineJson {
             w.name("threshold").value(finiteOrNull(a.threshold));
             w.name("severity").value(a.severity.label());
             w.name("mse").value(finiteOrNull(a.mse));
+            ints(w.name("region"), a.region);
+            ints(w.name("peak"), a.peak);
+            w.name("anomaly_map_png").value(a.anomalyMapPng == null ? null : Base64.getEncoder().encodeToString(a.anomalyMapPng));
             w.endObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -62,6 +69,18 @@ public final class BaselineJson {
 
     private static Double finiteOrNull(double v) {
         return Double.isFinite(v) ? v : null;
+    }
+
+    private static void ints(JsonWriter w, int[] values) throws IOException {
+        if (values == null) {
+            w.nullValue();
+            return;
+        }
+        w.beginArray();
+        for (int v : values) {
+            w.value(v);
+        }
+        w.endArray();
     }
 
     private static void floats(JsonWriter w, float[] values) throws IOException {

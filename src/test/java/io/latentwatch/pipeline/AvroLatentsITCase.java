@@ -1,5 +1,6 @@
 package io.latentwatch.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,9 @@ import io.latentwatch.frames.synthetic.AnomalyKind;
 import io.latentwatch.frames.synthetic.CameraFrame;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.pipeline.kafka.ValueFormat;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -116,8 +120,20 @@ class AvroLatentsITCase {
         }
         assertEquals(truth.keySet(), latents.keySet(), "one latents record per frame sent, nothing else");
         long caught = 0;
+        long located = 0;
         for (Map.Entry<String, GenericRecord> e : latents.entrySet()) {
             GenericRecord v = e.getValue();
+            List<Integer> region = ints(v.get("region"));
+            List<Integer> peak = ints(v.get("peak"));
+            assertEquals(region == null, peak == null, "a peak exactly where there is a region: " + v);
+            if (region != null) {
+                located++;
+                // the camera's frames are the model's 32 x 32, so the frame's own pixels are the grid's
+                assertTrue(region.get(0) >= 0 && region.get(1) >= 0 && region.get(2) >= 1 && region.get(3) >= 1
+                        && region.get(0) + region.get(2) <= TestModels.SIZE && region.get(1) + region.get(3) <= TestModels.SIZE, "region in the frame: " + v);
+                assertTrue(peak.get(0) >= region.get(0) && peak.get(0) < region.get(0) + region.get(2) && peak.get(1) >= region.get(1)
+                        && peak.get(1) < region.get(1) + region.get(3), "the peak in its region: " + v);
+            }
             assertEquals(capturedAt.get(e.getKey()), v.get("captured_at"), "captured_at is the header sent: " + v);
             assertEquals(1L, v.get("model_version"));
             assertEquals(16, ((List<?>) v.get("mu")).size(), "one mu per latent dimension: " + v);
@@ -133,6 +149,7 @@ class AvroLatentsITCase {
         long anomalies = truth.values().stream().filter(CameraFrame::isAnomaly).count();
         assertTrue(anomalies >= 8, "the camera injected " + anomalies + " anomalies");
         assertTrue(caught >= anomalies / 2, caught + " of " + anomalies + " injected anomalies judged anomalous");
+        assertTrue(located > 0, "the test model measures anomaly maps, and some frame's map has a region");
 
         Schema alertsSchema = new Schema.Parser().parse(ALERTS_SCHEMA.toFile());
         Map<String, GenericRecord> alerts = new HashMap<>();
@@ -150,6 +167,15 @@ class AvroLatentsITCase {
             }
             assertTrue((Long) a.get("detected_at") >= (Long) a.get("captured_at"), "detected after captured: " + a);
             assertTrue(Set.of("low", "medium", "high").contains(a.get("severity").toString()), "severity: " + a);
+            assertEquals(ints(l.get("region")), ints(a.get("region")), "the alert's region is its latents record's");
+            assertEquals(ints(l.get("peak")), ints(a.get("peak")));
+            ByteBuffer png = (ByteBuffer) a.get("anomaly_map_png");
+            assertEquals(l.get("region") != null, png != null, "a picture for an alert with a region (on by default), none without: " + a);
+            if (png != null) {
+                byte[] bytes = bytes(png);
+                assertTrue(bytes.length <= ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES.defaultValue().getBytes(), bytes.length + " bytes");
+                assertNotNull(ImageIO.read(new ByteArrayInputStream(bytes)), "anomaly_map_png is a PNG");
+            }
         }
 
         // (b) Flink's 'avro' format: the tables of docs/streaming.md, pointed at this test's topics and bounded
@@ -159,7 +185,7 @@ class AvroLatentsITCase {
         sql.executeSql(documentedDdl("latents"));
         sql.executeSql(documentedDdl("alerts"));
         List<Row> rows = collect(sql.executeSql("SELECT frame_id, source, captured_at, captured, model_version, mse, kl, score, threshold,"
-                + " anomaly, mu, log_var FROM latents" + onThisTestsTopic(p, "latents")));
+                + " anomaly, region, peak, mu, log_var FROM latents" + onThisTestsTopic(p, "latents")));
         assertEquals(latents.size(), rows.size(), "the table has every latents record");
         for (Row row : rows) {
             GenericRecord v = latents.get((String) row.getField("frame_id"));
@@ -168,22 +194,49 @@ class AvroLatentsITCase {
                 assertEquals(String.valueOf(v.get(field)), String.valueOf(row.getField(field)), field + " of " + row);
             }
             assertEquals(Instant.ofEpochMilli((Long) v.get("captured_at")), row.getField("captured"), "the computed column");
+            assertEquals(ints(v.get("region")), ints(row.getField("region")), "region of " + row);
+            assertEquals(ints(v.get("peak")), ints(row.getField("peak")), "peak of " + row);
             for (String vector : List.of("mu", "log_var")) {
                 assertEquals(new ArrayList<>((List<?>) v.get(vector)), Arrays.asList((Float[]) row.getField(vector)), vector + " of " + row);
             }
         }
-        List<Row> alertRows = collect(sql.executeSql("SELECT frame_id, severity, detected_at FROM alerts" + onThisTestsTopic(p, "alerts")));
+        List<Row> alertRows = collect(sql.executeSql("SELECT frame_id, severity, detected_at, region, anomaly_map_png FROM alerts"
+                + onThisTestsTopic(p, "alerts")));
         assertEquals(alerts.size(), alertRows.size(), "the alerts table has every alert");
         for (Row row : alertRows) {
             GenericRecord a = alerts.get((String) row.getField("frame_id"));
             assertNotNull(a, "an alert row of an alerted frame: " + row);
             assertEquals(a.get("severity").toString(), row.getField("severity"));
             assertEquals(a.get("detected_at"), row.getField("detected_at"));
+            assertEquals(ints(a.get("region")), ints(row.getField("region")));
+            ByteBuffer png = (ByteBuffer) a.get("anomaly_map_png");
+            assertArrayEquals(png == null ? null : bytes(png), (byte[]) row.getField("anomaly_map_png"), "the picture of " + row.getField("frame_id"));
         }
 
         ThreadLeaks.assertNoNewThreads(threadsBefore, Duration.ofSeconds(15), t -> t.getName().startsWith("latentwatch-") || t.getName().contains(p));
-        System.out.printf("avro: %d latents records, %d alerts (%d of %d injected anomalies), the same %d and %d rows through Flink SQL%n",
-                latents.size(), alerts.size(), caught, anomalies, rows.size(), alertRows.size());
+        System.out.printf("avro: %d latents records (%d with a region), %d alerts (%d of %d injected anomalies), the same %d and %d rows"
+                + " through Flink SQL%n", latents.size(), located, alerts.size(), caught, anomalies, rows.size(), alertRows.size());
+    }
+
+    /** An int array as Avro (a list) or Flink SQL (an array) gives it, as a list; null stays null. */
+    @SuppressWarnings("unchecked")
+    private static List<Integer> ints(Object array) {
+        if (array == null) {
+            return null;
+        }
+        if (array instanceof int[] values) {
+            return Arrays.stream(values).boxed().toList();
+        }
+        if (array instanceof Integer[] values) {
+            return List.of(values);
+        }
+        return new ArrayList<>((List<Integer>) array);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
     }
 
     private static GenericRecord decode(Schema schema, byte[] value) throws IOException {

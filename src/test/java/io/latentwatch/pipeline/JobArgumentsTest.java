@@ -52,6 +52,17 @@ class JobArgumentsTest {
     }
 
     @Test
+    void theAlertPictureFlagsTakeABooleanAndASize() {
+        Configuration c = JobArguments.parse("--alert-map-png", "false", "--alert-map-png-max-bytes", "4kb");
+        assertEquals(false, c.get(ScoringJobOptions.ALERT_MAP_PNG));
+        assertEquals(4096, c.get(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES).getBytes());
+        assertEquals(8192, JobArguments.parse("--alert-map-png-max-bytes=8192").get(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES).getBytes());
+        assertEquals("--alert-map-png takes true or false, got 'maybe'", error("--alert-map-png", "maybe"));
+        assertTrue(JobFlags.ALERT_MAP_PNG.help().endsWith("(default: true)"), JobFlags.ALERT_MAP_PNG.help());
+        assertTrue(JobFlags.ALERT_MAP_PNG_MAX_BYTES.help().endsWith("(default: 16kb)"), JobFlags.ALERT_MAP_PNG_MAX_BYTES.help());
+    }
+
+    @Test
     void aBadArgumentIsNamed() {
         assertEquals("--max-batch-size takes a whole number, got 'many'", error("--max-batch-size", "many"));
         assertEquals("--delivery-guarantee takes exactly-once or at-least-once, got 'twice'", error("--delivery-guarantee", "twice"));
@@ -60,7 +71,7 @@ class JobArgumentsTest {
         assertEquals("--model needs a value (DIR)", error("--model", "--fine-tune"));
         assertEquals("--fine-tune takes no value, got 'false'", error("--fine-tune=false"));
         assertEquals("expected --flag [value], got 'models'", error("--fine-tune", "models"));
-        assertTrue(error("--modle", "/m").startsWith("unknown flag --modle (known: [adaptive-threshold, alerts-topic, "), error("--modle"));
+        assertTrue(error("--modle", "/m").startsWith("unknown flag --modle (known: [adaptive-threshold, alert-map-png, alert-map-png-max-bytes, alerts-topic, "), error("--modle"));
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +88,10 @@ class ScoringJobBuilderTest {
         assertEquals("latentwatch.frames.max-pixels must be positive, got 0", error(c));
 
         c = base();
+        c.set(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES, MemorySize.ZERO);
+        assertEquals("latentwatch.alerts.anomaly-map-png-max-bytes must be between 1 byte and 524288 bytes, got 0 bytes", error(c));
+
+        c = base();
         c.set(ScoringJobOptions.DEVICE, "tpu");
         assertEquals("latentwatch.scoring.device must be auto, cpu, gpu or gpu:N, got tpu", error(c));
 
@@ -98,6 +103,16 @@ class ScoringJobBuilderTest {
         c = base();
         c.removeConfig(ScoringJobOptions.BOOTSTRAP_SERVERS);
         assertTrue(error(c).startsWith("no Kafka bootstrap servers"));
+    }
+
+    @Test
+    void alertsGetAnAnomalyMapPictureOfAtMostTheLimitUnlessItIsOff() throws Exception {
+        assertEquals(16384, ScoringJob.builder().setConfiguration(base()).build().alertMapPngMaxBytes(), "on by default, 16 KB");
+        Configuration c = base();
+        c.set(ScoringJobOptions.ALERT_MAP_PNG_MAX_BYTES, MemorySize.parse("4kb"));
+        assertEquals(4096, ScoringJob.builder().setConfiguration(c).build().alertMapPngMaxBytes());
+        c.set(ScoringJobOptions.ALERT_MAP_PNG, false);
+        assertEquals(0, ScoringJob.builder().setConfiguration(c).build().alertMapPngMaxBytes(), "off: the scorers render none");
     }
 
     @Test

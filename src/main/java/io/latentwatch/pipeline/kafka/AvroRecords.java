@@ -5,8 +5,11 @@ import io.latentwatch.scoring.ScoredFrame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.AbstractList;
+import java.util.List;
 import java.util.RandomAccess;
+import java.util.stream.IntStream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
@@ -25,12 +28,18 @@ public final class AvroRecords {
 
     private AvroRecords() {}
 
-    /** The latents schema: source, frame_id, captured_at, model_version, mse, kl, score, threshold, anomaly, mu[], log_var[]. */
+    /**
+     * The latents schema: source, frame_id, captured_at, model_version, mse, kl, score, threshold, anomaly, region,
+     * peak, mu[], log_var[].
+     */
     public static Schema latentsSchema() {
         return Schemas.LATENTS;
     }
 
-    /** The alerts schema: source, frame_id, captured_at, detected_at, model_version, score, threshold, severity, mse. */
+    /**
+     * The alerts schema: source, frame_id, captured_at, detected_at, model_version, score, threshold, severity, mse,
+     * region, peak, anomaly_map_png.
+     */
     public static Schema alertsSchema() {
         return Schemas.ALERTS;
     }
@@ -49,6 +58,8 @@ public final class AvroRecords {
         r.put("score", finiteOrNull(f.score));
         r.put("threshold", finiteOrNull(f.threshold));
         r.put("anomaly", f.anomaly);
+        r.put("region", ints(f.region));
+        r.put("peak", ints(f.peak));
         r.put("mu", new FiniteFloats(f.mu));
         r.put("log_var", new FiniteFloats(f.logVar));
     }
@@ -64,6 +75,9 @@ public final class AvroRecords {
         r.put("threshold", finiteOrNull(a.threshold));
         r.put("severity", a.severity.label());
         r.put("mse", finiteOrNull(a.mse));
+        r.put("region", ints(a.region));
+        r.put("peak", ints(a.peak));
+        r.put("anomaly_map_png", a.anomalyMapPng == null ? null : ByteBuffer.wrap(a.anomalyMapPng));
     }
 
     /** Parses a schema resource of this jar. */
@@ -80,6 +94,11 @@ public final class AvroRecords {
 
     private static Double finiteOrNull(double v) {
         return Double.isFinite(v) ? v : null;
+    }
+
+    /** An int array (two or four values) as the list Avro's writer takes for {@code array<int>}, or null. */
+    private static List<Integer> ints(int[] values) {
+        return values == null ? null : IntStream.of(values).boxed().toList();
     }
 
     /** Parsed once per JVM, on first use: by a sink writer where it opens, not where the job graph is built. */

@@ -17,8 +17,8 @@ public final class JsonRecords {
     private JsonRecords() {}
 
     /**
-     * A latents record: source, frame_id, captured_at, model_version, mse, kl, score, threshold, anomaly, mu[],
-     * log_var[].
+     * A latents record: source, frame_id, captured_at, model_version, mse, kl, score, threshold, anomaly, region,
+     * peak, mu[], log_var[]; region [x, y, w, h] and peak [x, y] in the frame's own pixels, or null.
      */
     public static String latents(ScoredFrame f) {
         return JsonText.forThisThread()
@@ -32,6 +32,8 @@ public final class JsonRecords {
                 .name("score").finiteOrNull(f.score)
                 .name("threshold").finiteOrNull(f.threshold)
                 .name("anomaly").value(f.anomaly)
+                .name("region").ints(f.region)
+                .name("peak").ints(f.peak)
                 .name("mu").floats(f.mu)
                 .name("log_var").floats(f.logVar)
                 .endObject()
@@ -39,7 +41,8 @@ public final class JsonRecords {
     }
 
     /**
-     * An alerts record: source, frame_id, captured_at, detected_at, model_version, score, threshold, severity, mse.
+     * An alerts record: source, frame_id, captured_at, detected_at, model_version, score, threshold, severity, mse,
+     * region, peak, anomaly_map_png (base64 PNG, or null).
      */
     public static String alert(Alert a) {
         return JsonText.forThisThread()
@@ -53,6 +56,9 @@ public final class JsonRecords {
                 .name("threshold").finiteOrNull(a.threshold)
                 .name("severity").value(a.severity.label())
                 .name("mse").finiteOrNull(a.mse)
+                .name("region").ints(a.region)
+                .name("peak").ints(a.peak)
+                .name("anomaly_map_png").base64(a.anomalyMapPng)
                 .endObject()
                 .toString();
     }

@@ -1,6 +1,7 @@
 package io.latentwatch.pipeline.kafka;
 
 import java.util.Arrays;
+import java.util.Base64;
 
 /**
  * A compact JSON writer into a char array that is kept from record to record: what gson's {@code JsonWriter} over a
@@ -135,6 +136,42 @@ final class JsonText {
             }
         }
         buf[len++] = ']';
+        comma = true;
+        return this;
+    }
+
+    /** An array of ints, or null. */
+    JsonText ints(int[] values) {
+        if (values == null) {
+            return nullValue();
+        }
+        ensure(2 + values.length * 12); // the longest int and its comma
+        buf[len++] = '[';
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                buf[len++] = ',';
+            }
+            String v = Integer.toString(values[i]);
+            v.getChars(0, v.length(), buf, len);
+            len += v.length();
+        }
+        buf[len++] = ']';
+        comma = true;
+        return this;
+    }
+
+    /** Bytes as a base64 string (RFC 4648, with padding: nothing in it to escape), or null. */
+    JsonText base64(byte[] bytes) {
+        if (bytes == null) {
+            return nullValue();
+        }
+        byte[] text = Base64.getEncoder().encode(bytes);
+        ensure(text.length + 2);
+        buf[len++] = '"';
+        for (byte b : text) {
+            buf[len++] = (char) b;
+        }
+        buf[len++] = '"';
         comma = true;
         return this;
     }

@@ -2,8 +2,10 @@ package io.latentwatch.pipeline.operators;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import io.latentwatch.frames.MapOverlay;
 import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
+import io.latentwatch.scoring.AnomalyMap;
 import io.latentwatch.scoring.FrameBatch;
 import io.latentwatch.scoring.FrameScore;
 import io.latentwatch.scoring.ScoredBatch;
@@ -12,6 +14,7 @@ import io.latentwatch.scoring.ServedModel;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.metrics.Counter;
@@ -22,8 +25,10 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * What a scoring subtask does with a batch, whichever Flink function hosts it: score it with the served model, stamp
- * each frame with the model's version and threshold, copy the pixels of every k-th frame for the fine-tuner's
- * sampler, and keep the metrics. {@link #serve} swaps the model between two batches.
+ * each frame with the model's version and threshold, locate its anomaly (region and peak, from the model's grid into
+ * the frame's own pixels) and, for the frames with a region, render the PNG their alert carries, copy the pixels of
+ * every k-th frame for the fine-tuner's sampler, and keep the metrics. {@link #serve} swaps the model between two
+ * batches.
  *
  * <p>Metrics (group {@code latentwatch}): {@code framesScored} (counter), {@code batchSize} and {@code
  * inferenceTimeMicros} (histograms over the last {@value #HISTOGRAM_WINDOW} batches), {@code modelVersion} (gauge).
@@ -39,6 +44,8 @@ final class FrameBatchScorer implements Serializable {
     private final String expectedConfig;
     /** Every k-th frame carries its pixels on (0: none). */
     private final int sampleEvery;
+    /** The largest anomaly-map PNG (0: none rendered). */
+    private final int mapPngMaxBytes;
 
     private transient Device dev;
     private transient DataType type;
@@ -54,15 +61,20 @@ final class FrameBatchScorer implements Serializable {
      * @param precision fp32 | fp16
      * @param expectedConfig the config the job normalises frames for
      * @param sampleRate the fraction of frames whose pixels go on for sampling, in [0, 1]
+     * @param mapPngMaxBytes the largest anomaly-map PNG of a frame with a region; 0 renders none
      */
-    FrameBatchScorer(String device, String precision, DipVaeConfig expectedConfig, double sampleRate) {
+    FrameBatchScorer(String device, String precision, DipVaeConfig expectedConfig, double sampleRate, int mapPngMaxBytes) {
         if (!(sampleRate >= 0 && sampleRate <= 1)) {
             throw new IllegalArgumentException("sample rate must be in [0, 1], got " + sampleRate);
+        }
+        if (mapPngMaxBytes < 0) {
+            throw new IllegalArgumentException("the anomaly-map PNG's byte limit must not be negative, got " + mapPngMaxBytes);
         }
         this.device = device;
         this.precision = precision;
         this.expectedConfig = expectedConfig.toJson().toString();
         this.sampleEvery = sampleRate == 0 ? 0 : (int) Math.max(1, Math.round(1 / sampleRate));
+        this.mapPngMaxBytes = mapPngMaxBytes;
     }
 
     /** Resolves this subtask's device (subtask i takes GPU i modulo the GPU count) and registers the metrics. */
@@ -111,8 +123,11 @@ final class FrameBatchScorer implements Serializable {
         for (int i = 0; i < n; i++) {
             ScoredFrame f = ScoredFrame.of(batch.sources[i], batch.frameIds[i], batch.capturedAt[i], now, served.version, scores[i]);
             f.modelThreshold = served.threshold;
+            if (scores[i].map != null) {
+                locate(f, scores[i].map, batch, i, values);
+            }
             if (sampleEvery > 0 && frames++ % sampleEvery == 0) {
-                f.pixels = java.util.Arrays.copyOfRange(batch.pixels, i * values, (i + 1) * values);
+                f.pixels = Arrays.copyOfRange(batch.pixels, i * values, (i + 1) * values);
             }
             out[i] = f;
         }
@@ -120,6 +135,27 @@ final class FrameBatchScorer implements Serializable {
         batchSize.update(n);
         inferenceTimeMicros.update(micros);
         return new ScoredBatch(out);
+    }
+
+    /**
+     * The frame's region and peak in its own pixels, and its PNG where the job renders them. Only a frame with a
+     * region pays for a picture, so most frames cost the region's search alone.
+     */
+    private void locate(ScoredFrame f, AnomalyMap map, FrameBatch batch, int i, int values) {
+        int[] region = map.region();
+        if (region == null) {
+            return; // no area above the threshold: neither region nor peak
+        }
+        int size = map.size();
+        // a frame of unknown size (0) is given in the model's grid
+        int width = batch.widths == null || batch.widths[i] <= 0 ? size : batch.widths[i];
+        int height = batch.heights == null || batch.heights[i] <= 0 ? size : batch.heights[i];
+        f.region = AnomalyMap.toFrame(region, size, width, height);
+        f.peak = AnomalyMap.pointToFrame(map.peak(), size, width, height);
+        if (mapPngMaxBytes > 0) {
+            float[] pixels = Arrays.copyOfRange(batch.pixels, i * values, (i + 1) * values);
+            f.anomalyMapPng = MapOverlay.png(pixels, values / (size * size), size, map.values(), map.threshold(), region, mapPngMaxBytes);
+        }
     }
 
     void close() {

@@ -180,7 +180,8 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channel"
                     + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + CHANNEL_POLICY.key() + "=exact)");
         }
-        return new Frame(source, frameId, capturedAt, decoded.normalise(channels, imageSize));
+        // the image's own size (a subsampled decode's too), in which the frame's region and peak are given
+        return new Frame(source, frameId, capturedAt, decoded.normalise(channels, imageSize), decoded.sourceWidth(), decoded.sourceHeight());
     }
 
     private static long capturedAt(RawFrame raw) throws Refused {

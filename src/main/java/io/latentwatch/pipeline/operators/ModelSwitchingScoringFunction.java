@@ -109,13 +109,14 @@ public final class ModelSwitchingScoringFunction extends BroadcastProcessFunctio
      * @param precision fp32 | fp16
      * @param expectedConfig the config the job normalises frames for; a model of another shape is refused
      * @param sampleRate fraction of frames whose pixels go on to the fine-tuner's sampler
+     * @param mapPngMaxBytes the largest anomaly-map PNG of a frame with a region, for its alert; 0 renders none
      */
     public ModelSwitchingScoringFunction(String initialModelPath, String registryPath, String signingKeyFile, String device, String precision,
-            DipVaeConfig expectedConfig, double sampleRate) {
+            DipVaeConfig expectedConfig, double sampleRate, int mapPngMaxBytes) {
         this.initialModelPath = initialModelPath;
         this.registryPath = registryPath;
         this.signingKeyFile = signingKeyFile;
-        this.scorer = new FrameBatchScorer(device, precision, expectedConfig, sampleRate);
+        this.scorer = new FrameBatchScorer(device, precision, expectedConfig, sampleRate, mapPngMaxBytes);
     }
 
     @Override

@@ -35,10 +35,11 @@ public final class ScoringFunction extends RichMapFunction<FrameBatch, ScoredBat
      * @param precision fp32 | fp16
      * @param expectedConfig the model's config as read when the job was built (the frames are normalised for it);
      *     a model of another shape found in open() is refused
+     * @param mapPngMaxBytes the largest anomaly-map PNG of a frame with a region, for its alert; 0 renders none
      */
-    public ScoringFunction(String modelPath, String device, String precision, DipVaeConfig expectedConfig) {
+    public ScoringFunction(String modelPath, String device, String precision, DipVaeConfig expectedConfig, int mapPngMaxBytes) {
         this.modelPath = modelPath;
-        this.scorer = new FrameBatchScorer(device, precision, expectedConfig, 0);
+        this.scorer = new FrameBatchScorer(device, precision, expectedConfig, 0, mapPngMaxBytes);
     }
 
     @Override

@@ -14,8 +14,10 @@ import io.latentwatch.scoring.Alert;
 import io.latentwatch.scoring.ScoredFrame;
 import io.latentwatch.scoring.Severity;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
@@ -47,6 +49,12 @@ class AvroRecordsTest {
     }
 
     private static ScoredFrame frame(String frameId, double score, double threshold, float[] mu, float[] logVar) {
+        return frame(frameId, score, threshold, mu, logVar, null, null, null);
+    }
+
+    /** A frame with a region, a peak and a PNG (each may be null). */
+    private static ScoredFrame frame(String frameId, double score, double threshold, float[] mu, float[] logVar, int[] region, int[] peak,
+            byte[] png) {
         ScoredFrame f = new ScoredFrame();
         f.source = "cam-1";
         f.frameId = frameId;
@@ -58,6 +66,9 @@ class AvroRecordsTest {
         f.score = score;
         f.mu = mu;
         f.logVar = logVar;
+        f.region = region;
+        f.peak = peak;
+        f.anomalyMapPng = png;
         return f.judged(threshold, !(score <= threshold));
     }
 
@@ -67,7 +78,8 @@ class AvroRecordsTest {
         RecordSerializer<ScoredFrame> avro = shipped(KafkaRecords.latents("latents", ValueFormat.AVRO));
         List<ScoredFrame> frames = List.of(
                 frame("f-1", 0.02, 0.05, new float[] {0.5f, -1.25f, 1e-7f}, new float[] {-1f, 0f, -3.5f}),
-                frame("f-2", 0.9, 0.05, new float[] {Float.NaN, 2f, Float.POSITIVE_INFINITY}, new float[] {0.1f, -0.2f, 0.3f}),
+                frame("f-2", 0.9, 0.05, new float[] {Float.NaN, 2f, Float.POSITIVE_INFINITY}, new float[] {0.1f, -0.2f, 0.3f},
+                        new int[] {90, 12, 36, 20}, new int[] {101, 25}, new byte[] {1, 2, 3}),
                 frame("f-3", Double.NaN, Double.NaN, new float[] {1f, 2f, 3f}, new float[] {4f, 5f, 6f}));
         frames.get(2).mse = Double.POSITIVE_INFINITY; // nothing that is not finite reaches either format as a number
         List<byte[]> values = new ArrayList<>();
@@ -89,6 +101,12 @@ class AvroRecordsTest {
         assertNull(nan.get("score"), "a NaN score is null, as in the JSON");
         assertNull(nan.get("threshold"), "no threshold yet is null");
         assertEquals(true, nan.get("anomaly"));
+        assertNull(nan.get("region"), "no region is null, as in the JSON");
+        assertNull(nan.get("peak"));
+        GenericRecord located = decode(AvroRecords.latentsSchema(), values.get(1));
+        assertEquals(List.of(90, 12, 36, 20), located.get("region"), "the region, in the frame's pixels");
+        assertEquals(List.of(101, 25), located.get("peak"));
+        assertNull(located.getSchema().getField("anomaly_map_png"), "the PNG is for alerts only");
     }
 
     @Test
@@ -97,7 +115,8 @@ class AvroRecordsTest {
         RecordSerializer<Alert> avro = shipped(KafkaRecords.alerts("alerts", ValueFormat.AVRO));
         List<Alert> alerts = List.of(
                 Alert.of(frame("f-1", 0.06, 0.05, new float[] {0f}, new float[] {0f}), 1_700_000_001_000L),
-                Alert.of(frame("f-2", 0.5, 0.05, new float[] {0f}, new float[] {0f}), 1_700_000_002_000L),
+                Alert.of(frame("f-2", 0.5, 0.05, new float[] {0f}, new float[] {0f}, new int[] {0, 7, 128, 1}, new int[] {127, 7},
+                        new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, -1}), 1_700_000_002_000L),
                 Alert.of(frame("f-3", Double.NaN, 0.05, new float[] {0f}, new float[] {0f}), 1_700_000_003_000L));
         List<String> severities = new ArrayList<>();
         for (Alert alert : alerts) {
@@ -110,6 +129,20 @@ class AvroRecordsTest {
             severities.add(r.get("severity").toString());
         }
         assertEquals(List.of(Severity.LOW.label(), Severity.HIGH.label(), Severity.INVALID.label()), severities);
+        GenericRecord located = decode(AvroRecords.alertsSchema(), avro.serialize(alerts.get(1), null, null).value());
+        assertEquals(List.of(0, 7, 128, 1), located.get("region"));
+        assertEquals(List.of(127, 7), located.get("peak"));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, -1}, bytes((ByteBuffer) located.get("anomaly_map_png")));
+        JsonObject plain = JsonParser.parseString(new String(json.serialize(alerts.get(0), null, null).value(), StandardCharsets.UTF_8)).getAsJsonObject();
+        for (String absent : List.of("region", "peak", "anomaly_map_png")) {
+            assertTrue(plain.get(absent).isJsonNull(), absent + " of an alert without a region: " + plain);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
     }
 
     /**
@@ -129,6 +162,8 @@ class AvroRecordsTest {
                 DataTypes.FIELD("score", DataTypes.DOUBLE()),
                 DataTypes.FIELD("threshold", DataTypes.DOUBLE()),
                 DataTypes.FIELD("anomaly", DataTypes.BOOLEAN().notNull()),
+                DataTypes.FIELD("region", DataTypes.ARRAY(DataTypes.INT().notNull())),
+                DataTypes.FIELD("peak", DataTypes.ARRAY(DataTypes.INT().notNull())),
                 DataTypes.FIELD("mu", DataTypes.ARRAY(DataTypes.FLOAT()).notNull()),
                 DataTypes.FIELD("log_var", DataTypes.ARRAY(DataTypes.FLOAT()).notNull())).notNull();
         DataType alerts = DataTypes.ROW(
@@ -140,7 +175,10 @@ class AvroRecordsTest {
                 DataTypes.FIELD("score", DataTypes.DOUBLE()),
                 DataTypes.FIELD("threshold", DataTypes.DOUBLE()),
                 DataTypes.FIELD("severity", DataTypes.STRING().notNull()),
-                DataTypes.FIELD("mse", DataTypes.DOUBLE())).notNull();
+                DataTypes.FIELD("mse", DataTypes.DOUBLE()),
+                DataTypes.FIELD("region", DataTypes.ARRAY(DataTypes.INT().notNull())),
+                DataTypes.FIELD("peak", DataTypes.ARRAY(DataTypes.INT().notNull())),
+                DataTypes.FIELD("anomaly_map_png", DataTypes.BYTES())).notNull();
         assertSameFields(AvroRecords.latentsSchema(), AvroSchemaConverter.convertToSchema(latents.getLogicalType()));
         assertSameFields(AvroRecords.alertsSchema(), AvroSchemaConverter.convertToSchema(alerts.getLogicalType()));
     }
@@ -182,6 +220,10 @@ class AvroRecordsTest {
             assertEquals(json.getAsFloat(), f, 0f, field); // the JSON's shortest decimal reads back as the same float
         } else if (avro instanceof Double d) {
             assertEquals(json.getAsDouble(), d, 0.0, field);
+        } else if (avro instanceof Integer n) {
+            assertEquals(json.getAsInt(), n, field);
+        } else if (avro instanceof ByteBuffer b) {
+            assertArrayEquals(Base64.getDecoder().decode(json.getAsString()), bytes(b), field + ": the JSON's base64 is the Avro bytes");
         } else if (avro instanceof Long l) {
             assertEquals(json.getAsLong(), l, field);
         } else if (avro instanceof Boolean b) {

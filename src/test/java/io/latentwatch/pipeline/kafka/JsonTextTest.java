@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The latents and alerts records are, byte for byte, what gson's JsonWriter wrote before (BaselineJson keeps that
- * writer): strings with every kind of char, floats and doubles of every kind, non-finite numbers, nulls.
+ * writer): strings with every kind of char, floats and doubles of every kind, non-finite numbers, nulls, regions,
+ * peaks and PNG bytes.
  */
 class JsonTextTest {
 
@@ -43,6 +44,14 @@ class JsonTextTest {
             a.threshold = number(random, i + 3);
             a.mse = number(random, i + 5);
             a.severity = Severity.values()[i % Severity.values().length];
+            if (i % 3 != 0) {
+                a.region = box(random);
+                a.peak = new int[] {a.region[0], a.region[1] + a.region[3] - 1};
+            }
+            if (i % 3 == 1) {
+                a.anomalyMapPng = new byte[random.nextInt(300)];
+                random.nextBytes(a.anomalyMapPng);
+            }
             same(BaselineJson.alert(a), JsonRecords.alert(a), "alert " + i);
         }
     }
@@ -84,6 +93,10 @@ class JsonTextTest {
         f.score = number(random, i + 2);
         f.threshold = i % 4 == 0 ? Double.NaN : number(random, i + 3);
         f.anomaly = random.nextBoolean();
+        if (i % 2 == 0) {
+            f.region = box(random);
+            f.peak = new int[] {f.region[0] + f.region[2] / 2, f.region[1]};
+        }
         int dim = i % 10 == 0 ? random.nextInt(3) : 128;
         f.mu = new float[dim];
         f.logVar = new float[dim];
@@ -92,6 +105,14 @@ class JsonTextTest {
             f.logVar[k] = floatValue(random, k + 2 * i);
         }
         return f;
+    }
+
+    /** A region {x, y, w, h}, now and then with extreme values. */
+    private static int[] box(Random random) {
+        if (random.nextInt(10) == 0) {
+            return new int[] {0, Integer.MAX_VALUE, Integer.MIN_VALUE, -1};
+        }
+        return new int[] {random.nextInt(4096), random.nextInt(4096), 1 + random.nextInt(4096), 1 + random.nextInt(4096)};
     }
 
     private static float floatValue(Random random, int k) {

@@ -56,6 +56,17 @@ class FrameDecoderTest {
         assertEquals("x-7", frame.frameId);
         assertEquals(1700000000123L, frame.capturedAt);
         assertArrayEquals(f.normalise(1, 32), frame.pixels);
+        assertEquals(32, frame.width);
+        assertEquals(32, frame.height);
+    }
+
+    @Test
+    void aFrameKeepsItsOwnSizeForItsRegionWhileItsPixelsAreTheModelsGrid() throws Exception {
+        BufferedImage wide = new BufferedImage(96, 64, BufferedImage.TYPE_BYTE_GRAY);
+        Frame frame = decoder(ChannelPolicy.CONVERT).decode(raw("cam-1", ImageEncoding.png(wide)));
+        assertEquals(96, frame.width);
+        assertEquals(64, frame.height);
+        assertEquals(32 * 32, frame.pixels.length);
     }
 
     @Test
@@ -160,5 +171,7 @@ class FrameDecoderTest {
         ImageReading.Decoded sub = ImageReading.read(png, ImageReading.PixelBudget.cliDefault(), 32);
         assertEquals(5, sub.period());
         assertArrayEquals(sub.normalise(3, 32), frame.pixels);
+        assertEquals(320, frame.width, "the image's own width, not the subsampled decode's");
+        assertEquals(320, frame.height);
     }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class MicroBatchOperatorTest {
 
     private static Frame frame(int i) {
-        return new Frame("cam-" + (i % 2), "f" + i, 1000L + i, new float[] {i, -i});
+        return new Frame("cam-" + (i % 2), "f" + i, 1000L + i, new float[] {i, -i}, 640 + i, 480);
     }
 
     private static OneInputStreamOperatorTestHarness<Frame, FrameBatch> harness(int size, Duration delay) throws Exception {
@@ -42,6 +42,8 @@ class MicroBatchOperatorTest {
             assertArrayEquals(new float[] {3, -3, 4, -4, 5, -5}, out.get(1).pixels);
             assertArrayEquals(new String[] {"cam-1", "cam-0", "cam-1"}, out.get(1).sources);
             assertArrayEquals(new long[] {1003, 1004, 1005}, out.get(1).capturedAt);
+            assertArrayEquals(new int[] {643, 644, 645}, out.get(1).widths, "each frame's own size, for its region");
+            assertArrayEquals(new int[] {480, 480, 480}, out.get(1).heights);
         }
     }
 
