@@ -6,8 +6,10 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.latentwatch.data.DatasetSpec;
+import io.latentwatch.data.GroundTruthMasks;
 import io.latentwatch.data.ImageDataset;
 import io.latentwatch.evaluation.Evaluation;
+import io.latentwatch.evaluation.PixelMetrics;
 import io.latentwatch.evaluation.RocChart;
 import io.latentwatch.frames.ImageGrids;
 import io.latentwatch.frames.ImageReading;
@@ -20,12 +22,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** latentwatch evaluate --model DIR --normal SPEC --anomalous SPEC [--roc F.png] [--json F.json] */
+/** latentwatch evaluate --model DIR --normal SPEC --anomalous SPEC [--roc F.png] [--worst F.png] [--json F.json] */
 @Command(
         name = "evaluate",
         mixinStandardHelpOptions = true,
@@ -34,6 +37,9 @@ import picocli.CommandLine.Option;
             "Measures a model on normal and anomalous images: AUROC and AUPR of its calibrated score, precision, recall, F1 and",
             "false-alarm rate at its calibrated threshold (anomaly = score > threshold), recall per anomaly label, and the AUROC of",
             "the other scores for comparison. SPEC: " + DatasetSpec.FORMS + ".",
+            "Where the model has anomaly maps and the anomalous set ground-truth masks (synthetic frames, MVTec AD layout), also the"
+                    + " maps' pixel AUROC and AUPRO (false-positive rates 0-0.3). For MVTec AD: --normal mvtec:DIR@good --anomalous"
+                    + " mvtec:DIR@defects.",
             "Unreadable images, images in other formats than PNG, JPEG and BMP, and images of more pixels than --max-pixels are"
                     + " skipped and counted."
         })
@@ -53,6 +59,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--roc", paramLabel = "F.png", description = "also draw the ROC curve into this PNG file")
     Path roc;
 
+    @Option(names = "--worst", paramLabel = "F.png", description = "also picture the highest-scored frames of both sets in this PNG file:"
+            + " a row each, input | reconstruction | anomaly map with its region")
+    Path worst;
+
+    @Option(names = "--worst-count", paramLabel = "N", defaultValue = "" + Evaluation.DEFAULT_WORST,
+            description = "frames in the --worst picture (default: ${DEFAULT-VALUE})")
+    int worstCount;
+
     @Option(names = "--json", paramLabel = "F.json", description = "also write the figures as JSON to this file")
     Path json;
 
@@ -64,6 +78,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (worstCount < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--worst-count must be at least 1, got " + worstCount);
+        }
         DatasetSpec normalSpec = parseSpec("--normal", normal);
         DatasetSpec anomalousSpec = parseSpec("--anomalous", anomalous);
         ImageReading.PixelBudget budget = pixelLimit.budget();
@@ -73,9 +90,12 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             ModelDirectory.Loaded loaded = ModelDirectory.read(model, manager);
-            NormalisedFrames normalFrames = load(normalSpec, budget, loaded, err);
-            NormalisedFrames anomalousFrames = load(anomalousSpec, budget, loaded, err);
-            Evaluation.Report r = Evaluation.run(loaded, device, precision, normalFrames, anomalousFrames);
+            Evaluation.TestSet normalSet = load(normalSpec, budget, loaded, err);
+            Evaluation.TestSet anomalousSet = load(anomalousSpec, budget, loaded, err);
+            warnOfGoodImages(anomalousSet, err);
+            NormalisedFrames normalFrames = normalSet.frames();
+            NormalisedFrames anomalousFrames = anomalousSet.frames();
+            Evaluation.Report r = Evaluation.run(loaded, device, precision, normalSet, anomalousSet, worst == null ? 0 : worstCount);
             out.printf(Locale.ROOT, "model %s (version %d), score %s, threshold %s%n", model, loaded.metadata.version(), r.score(),
                     Double.isNaN(r.threshold()) ? "none (not calibrated)" : String.format(Locale.ROOT, "%.6g", r.threshold()));
             out.printf(Locale.ROOT, "normal:    %s: %d images%n", normal, r.normalFrames());
@@ -98,10 +118,24 @@ final class EvaluateCommand implements Callable<Integer> {
             StringBuilder other = new StringBuilder("AUROC of the other scores:");
             r.otherAuroc().forEach((k, v) -> other.append(String.format(Locale.ROOT, "  %s %.4f", k, v)));
             out.println(other);
+            if (r.pixels() != null) {
+                out.printf(Locale.ROOT, "pixel AUROC %.4f  AUPRO %.4f (false-positive rates 0-%.1f; %d anomalous regions, %d of %d pixels)%n",
+                        r.pixels().auroc(), r.pixels().aupro(), PixelMetrics.MAX_FPR, r.pixels().regions(),
+                        r.pixels().positivePixels(), r.pixels().pixels());
+            } else {
+                out.println("pixel AUROC and AUPRO: not measured, " + r.pixelsMissing());
+            }
             if (roc != null) {
                 ImageGrids.writePng(RocChart.draw(String.format(Locale.ROOT, "%s: %s vs %s", r.score(), normal, anomalous), r.roc(), r.auroc(),
                         Evaluation.operatingPoint(r)), roc);
                 out.println("wrote " + roc);
+            }
+            if (worst != null) {
+                ImageGrids.writePng(Evaluation.worstPicture(r.worst(), loaded.metadata.config().inChannels(), loaded.metadata.config().imageSize()),
+                        worst);
+                long fromAnomalous = r.worst().stream().filter(w -> w.set().equals("anomalous")).count();
+                out.printf(Locale.ROOT, "wrote %s: the %d highest-scored frames (%d anomalous, %d normal)%s%n", worst, r.worst().size(), fromAnomalous,
+                        r.worst().size() - fromAnomalous, r.worst().get(0).map() == null ? ", without maps (the model has none)" : "");
             }
             if (json != null) {
                 JsonObject o = r.toJson();
@@ -119,15 +153,31 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static NormalisedFrames load(DatasetSpec s, ImageReading.PixelBudget budget, ModelDirectory.Loaded loaded, PrintWriter err)
+    private static Evaluation.TestSet load(DatasetSpec s, ImageReading.PixelBudget budget, ModelDirectory.Loaded loaded, PrintWriter err)
             throws java.io.IOException {
         ImageDataset d = s.open(budget);
-        NormalisedFrames f = Evaluation.load(d, loaded);
+        Evaluation.TestSet set = Evaluation.loadSet(d, loaded);
+        NormalisedFrames f = set.frames();
         if (!f.skipped().isEmpty()) {
             err.println("skipped " + f.skipped().size() + " unreadable image(s) of " + s + ", the first " + f.skipped().get(0));
             err.flush();
         }
-        return f;
+        return set;
+    }
+
+    /** An MVTec AD test/ folder given whole as the anomalous set counts its good images as anomalies: say so. */
+    private static void warnOfGoodImages(Evaluation.TestSet anomalous, PrintWriter err) {
+        if (anomalous.masks() == null) {
+            return;
+        }
+        long good = IntStream.range(0, anomalous.frames().count())
+                .filter(i -> anomalous.frames().label(i).equals(GroundTruthMasks.GOOD) || anomalous.frames().label(i).endsWith("/" + GroundTruthMasks.GOOD))
+                .count();
+        if (good > 0) {
+            err.println("warning: --anomalous holds " + good + " image(s) of good/, counted as anomalies; for MVTec AD use --normal mvtec:DIR@good"
+                    + " --anomalous mvtec:DIR@defects");
+            err.flush();
+        }
     }
 
     private DatasetSpec parseSpec(String option, String value) {

@@ -31,6 +31,11 @@ import java.util.stream.IntStream;
  *       ({@code scratch}, {@code stain}, {@code missing-part}, {@code foreign-object}, {@code noise-burst},
  *       {@code blank}, {@code overexposed}). Frame i shows the same scene in each, so {@code synthetic@4096-5120}
  *       are the anomalous default's scenes without their anomalies.
+ *   <li>{@code mvtec:DIR@PART}: one category of a dataset in the MVTec AD layout ({@code DIR/train/good/},
+ *       {@code DIR/test/<defect>/}, {@code DIR/ground_truth/<defect>/<name>_mask.png}). PART is {@code train}
+ *       (train/good), {@code good} (test/good, the normal test images), {@code defects} (every test/<defect> but
+ *       good, labelled by defect) or one defect's name. The test images have ground-truth masks
+ *       ({@link GroundTruthMasks}).
  *   <li>anything else: a folder of images (PNG, JPEG, BMP, searched recursively), which must exist
  * </ul>
  *
@@ -42,7 +47,7 @@ public final class DatasetSpec {
     /** The accepted forms, for help texts and error messages. */
     public static final String FORMS = "fashion-mnist:CLASS (0-9 or a class name such as sneaker; also CLASS,CLASS..., all, "
             + "all-but:CLASS; @train, @test or @FROM-TO picks items), mnist:DIGIT (the same, @FROM-TO), "
-            + "synthetic[:normal|anomalous|KIND][@FROM-TO], or an image folder";
+            + "synthetic[:normal|anomalous|KIND][@FROM-TO], mvtec:DIR@train|good|defects|DEFECT (MVTec AD layout), or an image folder";
 
     /** Items of a Fashion-MNIST class that make its training part; the rest (to 7,000) are its test part. */
     public static final int FASHION_MNIST_TRAIN = 6000;
@@ -53,6 +58,10 @@ public final class DatasetSpec {
     public static final int ANOMALOUS_COUNT = 1024;
 
     private static final String SYNTHETIC = "synthetic";
+    private static final String MVTEC = "mvtec";
+    /** The parts of an MVTec AD category besides its defects' names. */
+    private static final String TRAIN = "train";
+    private static final String DEFECTS = "defects";
     private static final String SYNTHETIC_FORMS = "synthetic, synthetic:normal, synthetic:anomalous or synthetic:KIND ("
             + Arrays.stream(AnomalyKind.values()).filter(AnomalyKind::isAnomaly).map(AnomalyKind::label).collect(Collectors.joining(", ")) + ")";
 
@@ -60,6 +69,7 @@ public final class DatasetSpec {
         FASHION_MNIST,
         MNIST,
         SYNTHETIC,
+        MVTEC,
         FOLDER
     }
 
@@ -72,14 +82,21 @@ public final class DatasetSpec {
     /** For synthetic: null for normal frames, NONE for any anomaly kind, else the one kind. */
     private final AnomalyKind anomaly;
     private final Path folder;
+    /** For mvtec: train, good, defects or a defect's folder name; null otherwise. */
+    private final String part;
 
     private DatasetSpec(Kind kind, int[] classes, long from, long to, AnomalyKind anomaly, Path folder) {
+        this(kind, classes, from, to, anomaly, folder, null);
+    }
+
+    private DatasetSpec(Kind kind, int[] classes, long from, long to, AnomalyKind anomaly, Path folder, String part) {
         this.kind = kind;
         this.classes = classes;
         this.from = from;
         this.to = to;
         this.anomaly = anomaly;
         this.folder = folder;
+        this.part = part;
     }
 
     /**
@@ -103,6 +120,9 @@ public final class DatasetSpec {
             }
         }
         String name = lower.substring(0, end);
+        if (name.equals(MVTEC) && lower.startsWith(MVTEC + ":")) {
+            return mvtec(spec, s.substring(MVTEC.length() + 1));
+        }
         if (!name.equals(FashionMnist.NAME) && !name.equals(Mnist.NAME) && !name.equals(SYNTHETIC)) {
             return folder(spec, s);
         }
@@ -217,6 +237,44 @@ public final class DatasetSpec {
         throw new IllegalArgumentException("dataset spec '" + spec + "': unknown synthetic frames '" + arg + "'; expected " + SYNTHETIC_FORMS);
     }
 
+    private static DatasetSpec mvtec(String spec, String rest) {
+        int at = rest.lastIndexOf('@');
+        String forms = "mvtec:DIR@train, mvtec:DIR@good, mvtec:DIR@defects or mvtec:DIR@DEFECT";
+        if (at < 0 || rest.substring(at + 1).isBlank()) {
+            throw new IllegalArgumentException("dataset spec '" + spec + "' needs a part: " + forms);
+        }
+        String p = rest.substring(at + 1).trim();
+        Path dir = Paths.get(rest.substring(0, at).trim());
+        Path test = dir.resolve("test");
+        if (!Files.isDirectory(dir) || !(Files.isDirectory(test) || Files.isDirectory(dir.resolve(TRAIN)))) {
+            throw new IllegalArgumentException("dataset spec '" + spec + "': " + dir + " is not an MVTec AD category folder (with train/good/ and"
+                    + " test/<defect>/ inside)");
+        }
+        String lower = p.toLowerCase(Locale.ROOT);
+        String canonical = lower.equals(TRAIN) || lower.equals(GroundTruthMasks.GOOD) || lower.equals(DEFECTS) ? lower : p;
+        Path chosen = switch (canonical) {
+            case TRAIN -> dir.resolve(TRAIN).resolve(GroundTruthMasks.GOOD);
+            case GroundTruthMasks.GOOD -> test.resolve(GroundTruthMasks.GOOD);
+            case DEFECTS -> test;
+            default -> test.resolve(p);
+        };
+        if (!Files.isDirectory(chosen)) {
+            throw new IllegalArgumentException("dataset spec '" + spec + "': no folder " + chosen + "; expected " + forms
+                    + (Files.isDirectory(test) ? ", the defects here: " + String.join(", ", defects(test)) : ""));
+        }
+        return new DatasetSpec(Kind.MVTEC, new int[0], -1, -1, null, dir.toAbsolutePath().normalize(), canonical);
+    }
+
+    /** The defect folders of an MVTec AD test folder, sorted, without good. */
+    private static List<String> defects(Path test) {
+        try (var list = Files.list(test)) {
+            return list.filter(Files::isDirectory).map(d -> d.getFileName().toString()).filter(n -> !n.equals(GroundTruthMasks.GOOD)).sorted()
+                    .collect(Collectors.toList());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     private static DatasetSpec folder(String spec, String s) {
         Path p = Paths.get(s);
         if (Files.isDirectory(p)) {
@@ -247,7 +305,12 @@ public final class DatasetSpec {
         return kind == Kind.SYNTHETIC && anomaly != null;
     }
 
-    /** The image folder, absolute; null for the other kinds. */
+    /** The MVTec AD part (train, good, defects or a defect's name); null for the other kinds. */
+    public String mvtecPart() {
+        return part;
+    }
+
+    /** The image folder, or the MVTec AD category folder, absolute; null for the other kinds. */
     public Path folder() {
         return folder;
     }
@@ -279,7 +342,20 @@ public final class DatasetSpec {
             case FASHION_MNIST -> inRange(FashionMnist.load(cacheDir, classes));
             case MNIST -> inRange(Mnist.load(cacheDir, classes));
             case SYNTHETIC -> openSynthetic();
+            case MVTEC -> openMvtec(budget);
             case FOLDER -> ImageFolderDataset.open(folder, budget);
+        };
+    }
+
+    private ImageDataset openMvtec(ImageReading.PixelBudget budget) throws IOException {
+        Path test = folder.resolve("test");
+        return switch (part) {
+            case TRAIN -> ImageFolderDataset.open(folder.resolve(TRAIN).resolve(GroundTruthMasks.GOOD), budget);
+            case GroundTruthMasks.GOOD -> ImageFolderDataset.open(test.resolve(GroundTruthMasks.GOOD), budget);
+            // labelled by defect: the items' sub-folders of test/
+            case DEFECTS -> ImageFolderDataset.open(test, budget, relative -> relative.getNameCount() > 1
+                    && !relative.getName(0).toString().equals(GroundTruthMasks.GOOD));
+            default -> ImageFolderDataset.open(test.resolve(part), budget);
         };
     }
 
@@ -321,6 +397,7 @@ public final class DatasetSpec {
             case FASHION_MNIST -> FashionMnist.NAME + ":" + classList() + range;
             case MNIST -> Mnist.NAME + ":" + classList() + range;
             case SYNTHETIC -> SYNTHETIC + (anomaly == null ? "" : anomaly == AnomalyKind.NONE ? ":anomalous" : ":" + anomaly.label()) + range;
+            case MVTEC -> MVTEC + ":" + folder + "@" + part;
             case FOLDER -> folder.toString();
         };
     }
@@ -336,11 +413,11 @@ public final class DatasetSpec {
     @Override
     public boolean equals(Object o) {
         return o instanceof DatasetSpec d && d.kind == kind && Arrays.equals(d.classes, classes) && d.from == from && d.to == to
-                && d.anomaly == anomaly && Objects.equals(d.folder, folder);
+                && d.anomaly == anomaly && Objects.equals(d.folder, folder) && Objects.equals(d.part, part);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, Arrays.hashCode(classes), from, to, anomaly, folder);
+        return Objects.hash(kind, Arrays.hashCode(classes), from, to, anomaly, folder, part);
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -70,6 +71,14 @@ public final class ImageFolderDataset implements ImageDataset {
      * @throws IOException if the folder cannot be listed
      */
     public static ImageFolderDataset open(Path folder, ImageReading.PixelBudget budget) throws IOException {
+        return open(folder, budget, relative -> true);
+    }
+
+    /**
+     * As {@link #open(Path, ImageReading.PixelBudget)}, only the files that {@code include} accepts (it is given
+     * each file's path relative to the folder): MVTec AD's defect images are test/ without test/good/.
+     */
+    static ImageFolderDataset open(Path folder, ImageReading.PixelBudget budget, Predicate<Path> include) throws IOException {
         Path root = folder.toAbsolutePath().normalize();
         if (!Files.exists(root)) {
             throw new IllegalArgumentException("no such image folder: " + folder);
@@ -83,6 +92,7 @@ public final class ImageFolderDataset implements ImageDataset {
                     .filter(p -> !isHidden(root.relativize(p)))
                     .filter(Files::isRegularFile)
                     .filter(ImageFolderDataset::hasImageExtension)
+                    .filter(p -> include.test(root.relativize(p)))
                     .sorted()
                     .collect(Collectors.toList());
         }
@@ -127,6 +137,11 @@ public final class ImageFolderDataset implements ImageDataset {
     /** Item {@code index}'s file, absolute. */
     public Path file(int index) {
         return files.get(index);
+    }
+
+    /** The budget its images are read within. */
+    ImageReading.PixelBudget budget() {
+        return budget;
     }
 
     /** Files with an image extension that could not be read, each with the reason, in path order. */

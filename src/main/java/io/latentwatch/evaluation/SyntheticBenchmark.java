@@ -155,12 +155,10 @@ public final class SyntheticBenchmark {
             }
         }
         String label = kind == null ? "all" : kind.label();
-        auroc.put(label, PixelMetrics.auroc(maps, truth));
-        aupro.put(label, PixelMetrics.aupro(maps, truth, size(maps)));
-    }
-
-    private static int size(List<float[]> maps) {
-        return (int) Math.round(Math.sqrt(maps.get(0).length));
+        int size = (int) Math.round(Math.sqrt(maps.get(0).length));
+        PixelMetrics.Result r = PixelMetrics.measure(size, maps.toArray(new float[0][]), truth.toArray(new boolean[0][]));
+        auroc.put(label, r.auroc());
+        aupro.put(label, r.aupro());
     }
 
     /** A ground-truth box of the camera's image as a mask of the model's grid (the box scaled, rounded outwards). */

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
@@ -203,6 +204,27 @@ public final class BatchScorer implements AutoCloseable {
             out[i] = f.withScore(score.score(f));
         }
         return out;
+    }
+
+    /**
+     * The frames' reconstructions decode(μ) in eval mode, what their mse and maps compare against: for pictures
+     * (score-images --maps, evaluate --worst). Runs in its own NDManager scope, closed before returning.
+     *
+     * @param pixels frames one after another, each in_channels × image_size × image_size values in [−1, 1]
+     * @return count frames of in_channels × image_size × image_size values in [−1, 1], channels first
+     */
+    public float[] reconstruct(float[] pixels, int count) {
+        int values = config.frameValues();
+        if (pixels.length < (long) count * values) {
+            throw new IllegalArgumentException("expected " + count + " frames of " + values + " values, got " + pixels.length + " values");
+        }
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray x = batch.create(Arrays.copyOf(pixels, count * values),
+                    new Shape(count, config.inChannels(), config.imageSize(), config.imageSize()));
+            NDArray mu = model.encode(x).get(":, :" + config.latentDim());
+            // toFloatArray gives the logical (batch, C, H, W) order whatever the memory layout
+            return model.decode(mu).toType(DataType.FLOAT32, false).toFloatArray();
+        }
     }
 
     @Override

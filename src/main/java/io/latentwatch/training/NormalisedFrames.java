@@ -31,14 +31,17 @@ public final class NormalisedFrames {
     private final int channels;
     private final int size;
     private final String[] labels;
+    /** Each frame's index in the dataset it was loaded from (unreadable items leave gaps); null: frame i is item i. */
+    private final int[] items;
     private final List<String> skipped;
 
-    private NormalisedFrames(float[] values, int count, int channels, int size, String[] labels, List<String> skipped) {
+    private NormalisedFrames(float[] values, int count, int channels, int size, String[] labels, int[] items, List<String> skipped) {
         this.values = values;
         this.count = count;
         this.channels = channels;
         this.size = size;
         this.labels = labels;
+        this.items = items;
         this.skipped = List.copyOf(skipped);
     }
 
@@ -59,7 +62,7 @@ public final class NormalisedFrames {
         } else if (labels.length != count) {
             throw new IllegalArgumentException("expected " + count + " labels, got " + labels.length);
         }
-        return new NormalisedFrames(values, count, channels, size, l, List.of());
+        return new NormalisedFrames(values, count, channels, size, l, null, List.of());
     }
 
     /**
@@ -95,6 +98,7 @@ public final class NormalisedFrames {
         }
         int kept = 0;
         String[] labels = new String[n];
+        int[] items = new int[n];
         for (int i = 0; i < n; i++) {
             if (failures[i] != null) {
                 skipped.add(failures[i]);
@@ -103,6 +107,7 @@ public final class NormalisedFrames {
             if (kept != i) {
                 System.arraycopy(all, i * fv, all, kept * fv, fv);
             }
+            items[kept] = i;
             labels[kept++] = dataset.label(i);
         }
         if (kept == 0) {
@@ -110,7 +115,8 @@ public final class NormalisedFrames {
                     + " skipped, the first " + skipped.get(0));
         }
         float[] values = kept == n ? all : Arrays.copyOf(all, kept * fv);
-        return new NormalisedFrames(values, kept, channels, size, Arrays.copyOf(labels, kept), skipped);
+        return new NormalisedFrames(values, kept, channels, size, Arrays.copyOf(labels, kept), kept == n ? null : Arrays.copyOf(items, kept),
+                skipped);
     }
 
     /** Number of frames. */
@@ -141,6 +147,15 @@ public final class NormalisedFrames {
         return labels[Objects.checkIndex(index, count)];
     }
 
+    /**
+     * The index, in the dataset it was loaded from, of frame {@code index} (they differ after an unreadable item):
+     * for what the dataset knows of an item besides its pixels, its name or ground-truth mask.
+     */
+    public int item(int index) {
+        Objects.checkIndex(index, count);
+        return items == null ? index : items[index];
+    }
+
     /** Items that could not be read, each "name: reason", in dataset order. */
     public List<String> skipped() {
         return skipped;
@@ -157,11 +172,13 @@ public final class NormalisedFrames {
         int fv = frameValues();
         float[] out = new float[indices.length * fv];
         String[] l = new String[indices.length];
+        int[] it = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
             copyFrame(indices[i], out, i * fv);
             l[i] = labels[indices[i]];
+            it[i] = item(indices[i]);
         }
-        return new NormalisedFrames(out, indices.length, channels, size, l, List.of());
+        return new NormalisedFrames(out, indices.length, channels, size, l, it, List.of());
     }
 
     /**
@@ -183,6 +200,6 @@ public final class NormalisedFrames {
         int[] train = order.subList(0, count - validation).stream().mapToInt(Integer::intValue).sorted().toArray();
         int[] val = order.subList(count - validation, count).stream().mapToInt(Integer::intValue).sorted().toArray();
         NormalisedFrames t = select(train);
-        return new NormalisedFrames[] {new NormalisedFrames(t.values, t.count, channels, size, t.labels, skipped), select(val)};
+        return new NormalisedFrames[] {new NormalisedFrames(t.values, t.count, channels, size, t.labels, t.items, skipped), select(val)};
     }
 }
