@@ -5,11 +5,13 @@ import com.google.gson.JsonObject;
 import io.latentwatch.data.FashionMnist;
 import io.latentwatch.data.GrayImageDataset;
 import io.latentwatch.data.Mnist;
+import io.latentwatch.evaluation.ModelBenchmark;
+import io.latentwatch.evaluation.OneClassBenchmark;
 import io.latentwatch.evaluation.SyntheticBenchmark;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVaeConfig;
-import io.latentwatch.evaluation.ModelBenchmark;
-import io.latentwatch.evaluation.OneClassBenchmark;
+import io.latentwatch.model.ReconstructionMap;
+import io.latentwatch.scoring.MapCalibration;
 import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.TrainingOptions;
 import io.latentwatch.training.TrainingProgress;
@@ -68,6 +70,13 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "print each epoch's losses")
     boolean verbose;
+
+    @Option(names = "--map-variants", split = ",", paramLabel = "KIND:SIGMA[:TOP_K]",
+            description = "synthetic: other anomaly maps to calibrate and measure on the same network, e.g. l2:2,ssim:1:0.005")
+    List<String> mapVariants;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "synthetic: also write the trained model directory here")
+    Path out;
 
     @Override
     public Integer call() throws Exception {
@@ -190,8 +199,12 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
                 SyntheticBenchmark.TRAIN_FRAMES - 1, Math.round(options.validationFraction() * 100), SyntheticBenchmark.TEST_FROM,
                 SyntheticBenchmark.TEST_FROM + SyntheticBenchmark.TEST_FRAMES - 1);
         out.flush();
+        List<MapCalibration> variants = new ArrayList<>();
+        for (String v : mapVariants == null ? List.<String>of() : mapVariants) {
+            variants.add(variant(v, options.mapTopK()));
+        }
         SyntheticBenchmark.Result r = SyntheticBenchmark.run(options, camera, SyntheticBenchmark.TRAIN_FRAMES, SyntheticBenchmark.TEST_FRAMES,
-                progress());
+                variants, this.out, progress());
         List<String> kinds = new ArrayList<>(r.auroc().get(r.score()).keySet());
         out.println("# image AUROC per kind (calibrated score first)");
         StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-32s", "score"));
@@ -203,6 +216,12 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
             out.println(row("pixel AUPRO (FPR <= 0.3)", kinds, r.pixelAupro()));
         }
         out.println(row("recall at the threshold", kinds, r.recall()));
+        r.variants().forEach((name, v) -> {
+            out.println("# anomaly map " + name + " on the same network");
+            v.auroc().forEach((score, byKind) -> out.println(row(score, kinds, byKind)));
+            out.println(row("pixel AUROC", kinds, v.pixelAuroc()));
+            out.println(row("pixel AUPRO (FPR <= 0.3)", kinds, v.pixelAupro()));
+        });
         out.printf(Locale.ROOT, "# normal test frames above the threshold: %.4f; training %.1f s, wall time %.1f s (%.1f min)%n",
                 r.testFalseAlarmRate(), r.trainingSeconds(), r.seconds(), r.seconds() / 60);
         out.flush();
@@ -210,6 +229,20 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
             Files.writeString(json, new Gson().toJson(r) + "\n", StandardCharsets.UTF_8);
         }
         return 0;
+    }
+
+    /** A --map-variants entry: KIND:SIGMA[:TOP_K]. */
+    private MapCalibration variant(String text, double defaultTopK) {
+        String[] p = text.trim().split(":");
+        try {
+            if (p.length < 2 || p.length > 3) {
+                throw new IllegalArgumentException("expected KIND:SIGMA[:TOP_K]");
+            }
+            ReconstructionMap map = new ReconstructionMap(ReconstructionMap.Kind.fromLabel(p[0]), Double.parseDouble(p[1]));
+            return MapCalibration.uncalibrated(map, p.length == 3 ? Double.parseDouble(p[2]) : defaultTopK);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--map-variants '" + text + "': " + e.getMessage());
+        }
     }
 
     private static String row(String label, List<String> kinds, Map<String, Double> values) {

@@ -114,7 +114,7 @@ public final class GroundTruthMasks {
     }
 
     /** The box's pixels of a frame of side {@code frameSize}, scaled outwards to a grid of side {@code size}. */
-    static void fromBox(Rectangle box, int frameSize, int size, boolean[] out) {
+    public static void fromBox(Rectangle box, int frameSize, int size, boolean[] out) {
         if (box == null || box.isEmpty()) {
             return;
         }

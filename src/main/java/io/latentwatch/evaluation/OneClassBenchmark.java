@@ -2,8 +2,8 @@ package io.latentwatch.evaluation;
 
 import ai.djl.ndarray.types.DataType;
 import io.latentwatch.data.FashionMnist;
-import io.latentwatch.data.Mnist;
 import io.latentwatch.data.GrayImageDataset;
+import io.latentwatch.data.Mnist;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.scoring.AnomalyScore;
@@ -52,7 +52,7 @@ public final class OneClassBenchmark {
     public static TrainingOptions defaultOptions() {
         return TrainingOptions.builder()
                 .optEpochs(10)
-                .optModel(TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(1).imageSize(32).hiddenDims(16, 32, 64).build())
+                .optModel(TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(1).imageSize(32).latentDim(32).hiddenDims(16, 32, 64).build())
                 .optImageSizeFromData(false)
                 .optChannelsFromData(false)
                 .optWriteImages(false)

@@ -1,6 +1,7 @@
 package io.latentwatch.evaluation;
 
 import ai.djl.ndarray.types.DataType;
+import io.latentwatch.data.GroundTruthMasks;
 import io.latentwatch.data.SyntheticDataset;
 import io.latentwatch.frames.synthetic.AnomalyKind;
 import io.latentwatch.frames.synthetic.CameraFrame;
@@ -9,6 +10,7 @@ import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
+import io.latentwatch.scoring.MapCalibration;
 import io.latentwatch.training.Calibrator;
 import io.latentwatch.training.ModelTrainer;
 import io.latentwatch.training.NormalisedFrames;
@@ -16,6 +18,9 @@ import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.TrainedModel;
 import io.latentwatch.training.TrainingOptions;
 import java.awt.Rectangle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,16 +51,40 @@ public final class SyntheticBenchmark {
      * @param pixelAupro the same for AUPRO (false-positive rates up to 0.3)
      * @param recall per kind label, the share of its frames above the calibrated threshold
      * @param testFalseAlarmRate the normal test frames above it
+     * @param variants other anomaly maps measured on the same network, by {@link #variantName}
      */
     public record Result(String score, Map<String, Map<String, Double>> auroc, Map<String, Double> pixelAuroc, Map<String, Double> pixelAupro,
-            Map<String, Double> recall, double testFalseAlarmRate, double trainingSeconds, double seconds, String settings) {}
+            Map<String, Double> recall, double testFalseAlarmRate, double trainingSeconds, double seconds, String settings,
+            Map<String, Variant> variants) {}
+
+    /**
+     * One anomaly map's figures on the run's network.
+     *
+     * @param auroc per map score (map-topk, map-max), per kind label ("all" first), the image AUROC
+     * @param pixelAuroc per kind label, the pixel AUROC
+     */
+    public record Variant(Map<String, Map<String, Double>> auroc, Map<String, Double> pixelAuroc, Map<String, Double> pixelAupro) {}
+
+    /** "l2 sigma 1.0 top-k 0.01". */
+    public static String variantName(MapCalibration m) {
+        return m.map().kind().label() + " sigma " + m.map().sigma() + " top-k " + m.topK();
+    }
+
+    /** As {@link #run(TrainingOptions, SyntheticCamera, int, int, List, Path, ProgressListener)} without variants or model. */
+    public static Result run(TrainingOptions options, SyntheticCamera camera, int trainFrames, int testFrames, ProgressListener progress) {
+        return run(options, camera, trainFrames, testFrames, List.of(), null, progress);
+    }
 
     /**
      * Trains, calibrates and measures.
      *
      * @param camera the camera (its image size and channels are the model's unless the options fix them)
+     * @param variants other anomaly maps ({@link MapCalibration#uncalibrated}) to calibrate and measure on the same
+     *     network, to compare with the options' own
+     * @param modelDir where to write the trained model directory, or null
      */
-    public static Result run(TrainingOptions options, SyntheticCamera camera, int trainFrames, int testFrames, ProgressListener progress) {
+    public static Result run(TrainingOptions options, SyntheticCamera camera, int trainFrames, int testFrames, List<MapCalibration> variants,
+            Path modelDir, ProgressListener progress) {
         long t0 = System.nanoTime();
         TrainingOptions o = options.toBuilder().optWriteImages(false).optDataSpec("synthetic@0-" + trainFrames).build();
         var config = o.resolveConfig(camera.channels(), camera.imageSize());
@@ -66,29 +95,78 @@ public final class SyntheticBenchmark {
         progress.message("synthetic camera: training on " + split[0].count() + " frames, calibrating on " + split[1].count());
         try (TrainedModel model = ModelTrainer.fit(o, config, split[0], split[1], o.dataSpec(), progress)) {
             double trainingSeconds = (System.nanoTime() - t0) / 1e9;
-            progress.message("scoring " + testFrames + " test scenes, normal and with each of " + (AnomalyKind.values().length - 1) + " kinds");
-            Map<AnomalyKind, FrameScore[]> scores = new LinkedHashMap<>();
-            Map<AnomalyKind, boolean[][]> masks = new LinkedHashMap<>();
-            try (BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, model.score(),
-                    model.maps())) {
-                for (AnomalyKind kind : AnomalyKind.values()) {
-                    float[] values = new float[testFrames * channels * size * size];
-                    boolean[][] mask = new boolean[testFrames][];
-                    for (int i = 0; i < testFrames; i++) {
-                        CameraFrame f = camera.frame(TEST_FROM + i, kind);
-                        System.arraycopy(f.normalise(channels, size), 0, values, i * channels * size * size, channels * size * size);
-                        mask[i] = mask(f.region(), camera.imageSize(), size);
-                    }
-                    scores.put(kind, Calibrator.scoreAll(scorer, NormalisedFrames.of(values, testFrames, channels, size, null)));
-                    masks.put(kind, mask);
+            if (modelDir != null) {
+                try {
+                    model.write(modelDir);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
-            return measure(model, scores, masks, trainingSeconds, (System.nanoTime() - t0) / 1e9, o.toString());
+            progress.message("scoring " + testFrames + " test scenes, normal and with each of " + (AnomalyKind.values().length - 1) + " kinds");
+            Map<AnomalyKind, NormalisedFrames> tests = new LinkedHashMap<>();
+            Map<AnomalyKind, boolean[][]> masks = new LinkedHashMap<>();
+            for (AnomalyKind kind : AnomalyKind.values()) {
+                float[] values = new float[testFrames * channels * size * size];
+                boolean[][] mask = new boolean[testFrames][];
+                for (int i = 0; i < testFrames; i++) {
+                    CameraFrame f = camera.frame(TEST_FROM + i, kind);
+                    System.arraycopy(f.normalise(channels, size), 0, values, i * channels * size * size, channels * size * size);
+                    mask[i] = mask(f.region(), camera.imageSize(), size);
+                }
+                tests.put(kind, NormalisedFrames.of(values, testFrames, channels, size, null));
+                masks.put(kind, mask);
+            }
+            Map<AnomalyKind, FrameScore[]> scores = score(model, model.score(), model.maps(), tests);
+            Map<String, Variant> measured = new LinkedHashMap<>();
+            for (MapCalibration v : variants) {
+                progress.message("anomaly map " + variantName(v));
+                MapCalibration fitted = Calibrator.calibrateMaps(model.model(), model.device(), split[0], split[1], v, o.falseAlarmRate());
+                Map<AnomalyKind, FrameScore[]> s = score(model, AnomalyScore.of(AnomalyScore.MAP_TOPK), fitted, tests);
+                Map<String, Map<String, Double>> auroc = new LinkedHashMap<>();
+                for (String name : List.of(AnomalyScore.MAP_TOPK, AnomalyScore.MAP_MAX)) {
+                    auroc.put(name, imageAuroc(s, AnomalyScore.of(name)));
+                }
+                Map<String, Double> pixelAuroc = new LinkedHashMap<>();
+                Map<String, Double> pixelAupro = new LinkedHashMap<>();
+                pixel(s, masks, null, pixelAuroc, pixelAupro);
+                measured.put(variantName(fitted), new Variant(auroc, pixelAuroc, pixelAupro));
+            }
+            return measure(model, scores, masks, trainingSeconds, (System.nanoTime() - t0) / 1e9, o.toString(), measured);
         }
     }
 
+    private static Map<AnomalyKind, FrameScore[]> score(TrainedModel model, AnomalyScore score, MapCalibration maps,
+            Map<AnomalyKind, NormalisedFrames> tests) {
+        Map<AnomalyKind, FrameScore[]> out = new LinkedHashMap<>();
+        try (BatchScorer scorer = new BatchScorer(model.model(), model.device(), DataType.FLOAT32, MemoryLayout.NHWC, score, maps)) {
+            tests.forEach((kind, frames) -> out.put(kind, Calibrator.scoreAll(scorer, frames)));
+        }
+        return out;
+    }
+
+    /** Per kind label ("all" first), the image AUROC of a score against the normal frames. */
+    private static Map<String, Double> imageAuroc(Map<AnomalyKind, FrameScore[]> scores, AnomalyScore s) {
+        Map<String, Double> byKind = new LinkedHashMap<>();
+        List<Double> pooled = new ArrayList<>();
+        for (Map.Entry<AnomalyKind, FrameScore[]> e : scores.entrySet()) {
+            if (e.getKey() != AnomalyKind.NONE) {
+                for (FrameScore f : e.getValue()) {
+                    pooled.add(s.score(f));
+                }
+            }
+        }
+        double[] n = values(scores.get(AnomalyKind.NONE), s);
+        byKind.put("all", DetectionMetrics.auroc(n, pooled.stream().mapToDouble(Double::doubleValue).toArray()));
+        for (Map.Entry<AnomalyKind, FrameScore[]> e : scores.entrySet()) {
+            if (e.getKey() != AnomalyKind.NONE) {
+                byKind.put(e.getKey().label(), DetectionMetrics.auroc(n, values(e.getValue(), s)));
+            }
+        }
+        return byKind;
+    }
+
     private static Result measure(TrainedModel model, Map<AnomalyKind, FrameScore[]> scores, Map<AnomalyKind, boolean[][]> masks,
-            double trainingSeconds, double seconds, String settings) {
+            double trainingSeconds, double seconds, String settings, Map<String, Variant> variants) {
         FrameScore[] normal = scores.get(AnomalyKind.NONE);
         List<String> names = new ArrayList<>(AnomalyScore.NAMES);
         names.remove(model.score().name());
@@ -98,24 +176,7 @@ public final class SyntheticBenchmark {
         }
         Map<String, Map<String, Double>> auroc = new LinkedHashMap<>();
         for (String name : names) {
-            AnomalyScore s = model.score().as(name);
-            Map<String, Double> byKind = new LinkedHashMap<>();
-            List<Double> pooled = new ArrayList<>();
-            for (Map.Entry<AnomalyKind, FrameScore[]> e : scores.entrySet()) {
-                if (e.getKey() != AnomalyKind.NONE) {
-                    for (FrameScore f : e.getValue()) {
-                        pooled.add(s.score(f));
-                    }
-                }
-            }
-            double[] n = values(normal, s);
-            byKind.put("all", DetectionMetrics.auroc(n, pooled.stream().mapToDouble(Double::doubleValue).toArray()));
-            for (Map.Entry<AnomalyKind, FrameScore[]> e : scores.entrySet()) {
-                if (e.getKey() != AnomalyKind.NONE) {
-                    byKind.put(e.getKey().label(), DetectionMetrics.auroc(n, values(e.getValue(), s)));
-                }
-            }
-            auroc.put(name, byKind);
+            auroc.put(name, imageAuroc(scores, model.score().as(name)));
         }
         double threshold = model.metadata().threshold();
         Map<String, Double> recall = new LinkedHashMap<>();
@@ -136,7 +197,7 @@ public final class SyntheticBenchmark {
                 }
             }
         }
-        return new Result(model.score().name(), auroc, pixelAuroc, pixelAupro, recall, far, trainingSeconds, seconds, settings);
+        return new Result(model.score().name(), auroc, pixelAuroc, pixelAupro, recall, far, trainingSeconds, seconds, settings, variants);
     }
 
     /** Pixel metrics over the normal frames and one kind's (null: every kind's). */
@@ -164,19 +225,7 @@ public final class SyntheticBenchmark {
     /** A ground-truth box of the camera's image as a mask of the model's grid (the box scaled, rounded outwards). */
     static boolean[] mask(Rectangle box, int imageSize, int size) {
         boolean[] m = new boolean[size * size];
-        if (box == null || box.isEmpty()) {
-            return m;
-        }
-        double s = (double) size / imageSize;
-        int x0 = (int) Math.floor(box.x * s);
-        int y0 = (int) Math.floor(box.y * s);
-        int x1 = Math.min(size, (int) Math.ceil((box.x + box.width) * s));
-        int y1 = Math.min(size, (int) Math.ceil((box.y + box.height) * s));
-        for (int y = y0; y < y1; y++) {
-            for (int x = x0; x < x1; x++) {
-                m[y * size + x] = true;
-            }
-        }
+        GroundTruthMasks.fromBox(box, imageSize, size, m);
         return m;
     }
 

@@ -42,10 +42,14 @@ public final class AnomalyScore {
     public static final String MAP_POSTERIOR = "map-topk+posterior-mahalanobis";
 
     /** Every score name, the default first. */
-    public static final List<String> NAMES = List.of(MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE, MAP_MAX, MAP_TOPK, MAP_POSTERIOR);
+    public static final List<String> NAMES = List.of(MAP_POSTERIOR, MAP_TOPK, MAP_MAX, MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE);
 
-    /** The score training calibrates unless told otherwise (measured best, see docs/training.md). */
-    public static final String DEFAULT = MSE_POSTERIOR;
+    /**
+     * The score training calibrates unless told otherwise: the best over both benchmarks (docs/training.md): on the
+     * synthetic camera image AUROC 0.986 against 0.942 for mse+posterior-mahalanobis (map-topk alone 0.989), on
+     * Fashion-MNIST 92.9 against 93.3 (map-topk alone 90.9).
+     */
+    public static final String DEFAULT = MAP_POSTERIOR;
 
     private final String name;
     private final LatentGaussian latents;

@@ -3,20 +3,20 @@ package io.latentwatch.scoring;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
-import io.latentwatch.model.DipVae;
+import com.google.gson.JsonObject;
 import io.latentwatch.model.Devices;
+import io.latentwatch.model.DipVae;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.FusedDipVae;
 import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelFormatException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Scores batches of normalised frames with an eval-mode snapshot of a model: encode → μ → decode → per-frame mse

@@ -70,20 +70,10 @@ public final class Calibrator {
             trainScores = scoreAll(scorer, fitFrames);
         }
         LatentGaussian[] gaussians = fitGaussians(trainScores, trainScores.length);
-        MapCalibration fitted = null;
-        if (maps != null) {
-            fitted = maps.withStats(pixelStatistics(model, device, spread(train, MAX_PIXEL_FRAMES), maps));
-        }
+        MapCalibration fitted = maps == null ? null : calibrateMaps(model, device, train, validation, maps, falseAlarmRate);
         FrameScore[] valScores;
         try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), fitted)) {
             valScores = scoreAll(scorer, validation);
-        }
-        if (fitted != null) {
-            double[] peaks = new double[valScores.length];
-            for (int i = 0; i < peaks.length; i++) {
-                peaks[i] = valScores[i].mapMax;
-            }
-            fitted = fitted.withThreshold(threshold(peaks, falseAlarmRate));
         }
         AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
         double[] values = new double[valScores.length];
@@ -114,6 +104,27 @@ public final class Calibrator {
             }
         }
         return new Result(score, threshold, values, fitted, ordered);
+    }
+
+    /**
+     * Calibrates anomaly maps alone: the per-pixel statistics of the training frames' raw maps, then the region
+     * threshold, the quantile of the validation frames' highest standardised pixel that leaves the false-alarm
+     * rate above it.
+     *
+     * @param maps the maps' settings ({@link MapCalibration#uncalibrated})
+     */
+    public static MapCalibration calibrateMaps(DipVae model, Device device, NormalisedFrames train, NormalisedFrames validation,
+            MapCalibration maps, double falseAlarmRate) {
+        MapCalibration fitted = maps.withStats(pixelStatistics(model, device, spread(train, MAX_PIXEL_FRAMES), maps));
+        FrameScore[] valScores;
+        try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), fitted)) {
+            valScores = scoreAll(scorer, validation);
+        }
+        double[] peaks = new double[valScores.length];
+        for (int i = 0; i < peaks.length; i++) {
+            peaks[i] = valScores[i].mapMax;
+        }
+        return fitted.withThreshold(threshold(peaks, falseAlarmRate));
     }
 
     /** At most {@code max} frames of a set, evenly spaced over it. */
@@ -205,8 +216,26 @@ public final class Calibrator {
         return (serving, heldOut, rate) -> {
             JsonElement s = serving.get("score");
             String name = s == null || s.isJsonNull() ? AnomalyScore.MSE : s.getAsString();
+            boolean maps = heldOut.length > 0 && heldOut[0].map != null;
+            if (AnomalyScore.needsMap(name) && !maps) {
+                throw new IllegalArgumentException("score \"" + name + "\" needs the candidate's anomaly maps of the held-out frames");
+            }
+            if (AnomalyScore.MSE.equals(name)) {
+                return withMapThreshold(ThresholdRecalibrator.heldOutQuantile().recalibrate(serving, heldOut, rate), heldOut, rate);
+            }
             if (!AnomalyScore.needsCalibration(name)) {
-                return ThresholdRecalibrator.heldOutQuantile().recalibrate(serving, heldOut, rate);
+                AnomalyScore score = AnomalyScore.of(name);
+                double[] values = new double[heldOut.length];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = score.score(heldOut[i]);
+                }
+                JsonObject c = serving.deepCopy();
+                c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
+                c.addProperty("quantile", 1 - rate);
+                c.addProperty("frames", values.length);
+                c.addProperty("false_alarm_rate", rate);
+                c.remove("validation_false_alarm_rate");
+                return withMapThreshold(c, heldOut, rate);
             }
             if (heldOut.length < MIN_RECALIBRATION_FRAMES) {
                 throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
@@ -231,8 +260,24 @@ public final class Calibrator {
             c.addProperty("frames", values.length);
             c.addProperty("false_alarm_rate", rate);
             c.remove("validation_false_alarm_rate");
-            return c;
+            return withMapThreshold(c, heldOut, rate);
         };
+    }
+
+    /**
+     * The calibration with its map's region threshold refitted on the held-out frames' maps (standardised by the
+     * pixel statistics the candidate inherits), where it has a map and the frames carry maps.
+     */
+    private static JsonObject withMapThreshold(JsonObject calibration, FrameScore[] heldOut, double rate) {
+        if (!calibration.has("map") || !calibration.get("map").isJsonObject() || heldOut.length == 0 || heldOut[0].map == null) {
+            return calibration;
+        }
+        double[] peaks = new double[heldOut.length];
+        for (int i = 0; i < peaks.length; i++) {
+            peaks[i] = heldOut[i].mapMax;
+        }
+        calibration.getAsJsonObject("map").addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(peaks, rate));
+        return calibration;
     }
 
     /** Scores every frame of a set, {@value #BATCH} at a time. */

@@ -26,6 +26,8 @@ public final class SyntheticCameraModel {
     public static final int SIZE = 32;
     public static final int CHANNELS = 1;
     public static final int EPOCHS = 10;
+    /** The anomaly map's smoothing: the default's 3 pixels of a 64-pixel frame, scaled to this model's 32. */
+    public static final double MAP_SIGMA = 1.5;
     public static final int TRAIN_FRAMES = 3072;
     public static final int VALIDATION_FRAMES = 512;
     /** Validation frames come from far beyond the training frames' indices. */
@@ -55,6 +57,7 @@ public final class SyntheticCameraModel {
                 .optImageSizeFromData(false)
                 .optChannelsFromData(false)
                 .optScoreName(AnomalyScore.MSE)
+                .optMapSigma(MAP_SIGMA)
                 .optWriteImages(false);
     }
 

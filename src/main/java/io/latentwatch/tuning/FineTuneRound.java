@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.registry.ModelRegistry;
 import io.latentwatch.registry.ModelUpdate;
+import io.latentwatch.scoring.BatchScorer;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
@@ -73,7 +74,7 @@ public final class FineTuneRound {
                             Double.NaN, Double.NaN, Instant.now());
                 }
                 try (FineTuneResult tuned = tuner.fineTune(serving.model, training)) {
-                    GateDecision decision = gate.evaluate(serving.model, serving.metadata, tuned, heldOut, reference);
+                    GateDecision decision = gate.evaluate(serving.model, serving.metadata, BatchScorer.mapsOf(serving), tuned, heldOut, reference);
                     ModelUpdate update = decision.apply(registry, tuned.candidate(), serving.metadata, tuned.summary());
                     LOG.info("fine-tune of version {} ({} steps, {} s): {}", parent, tuned.stepsRun(), String.format("%.1f", tuned.seconds()),
                             update.toJson());

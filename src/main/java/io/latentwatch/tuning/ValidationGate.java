@@ -7,9 +7,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVae;
+import io.latentwatch.model.MemoryLayout;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
+import io.latentwatch.scoring.MapCalibration;
 import io.latentwatch.training.ThresholdRecalibrator;
 import java.util.List;
 import java.util.Locale;
@@ -75,11 +78,23 @@ public final class ValidationGate implements java.io.Serializable {
      */
     public GateDecision evaluate(DipVae serving, ModelMetadata servingMetadata, FineTuneResult tuned, List<float[]> heldOut,
             List<float[]> reference) {
+        return evaluate(serving, servingMetadata, null, tuned, heldOut, reference);
+    }
+
+    /**
+     * As {@link #evaluate(DipVae, ModelMetadata, FineTuneResult, List, List)}, for a serving model with anomaly maps:
+     * the candidate's held-out maps are standardised by the serving model's pixel statistics (which the candidate
+     * inherits), so that the recalibration refits the map's thresholds and scales.
+     *
+     * @param servingMaps the serving model's calibrated maps, or null for none
+     */
+    public GateDecision evaluate(DipVae serving, ModelMetadata servingMetadata, MapCalibration servingMaps, FineTuneResult tuned,
+            List<float[]> heldOut, List<float[]> reference) {
         if (tuned.diverged()) {
             return refused(String.format(Locale.ROOT, "fine-tune diverged: step %d of %d had a loss of %s", tuned.stepsRun(),
                     tuned.stepsRequested(), tuned.lastLoss().total), Double.NaN, Double.NaN, Double.NaN, heldOut.size(), reference.size());
         }
-        return evaluate(serving, servingMetadata, tuned.candidate(), heldOut, reference);
+        return evaluate(serving, servingMetadata, servingMaps, tuned.candidate(), heldOut, reference);
     }
 
     /**
@@ -94,6 +109,12 @@ public final class ValidationGate implements java.io.Serializable {
      */
     public GateDecision evaluate(DipVae serving, ModelMetadata servingMetadata, DipVae candidate, List<float[]> heldOut,
             List<float[]> reference) {
+        return evaluate(serving, servingMetadata, null, candidate, heldOut, reference);
+    }
+
+    /** As {@link #evaluate(DipVae, ModelMetadata, DipVae, List, List)}, with the serving model's anomaly maps (or null). */
+    public GateDecision evaluate(DipVae serving, ModelMetadata servingMetadata, MapCalibration servingMaps, DipVae candidate,
+            List<float[]> heldOut, List<float[]> reference) {
         if (!serving.getConfig().equals(candidate.getConfig())) {
             throw new IllegalArgumentException("candidate config " + candidate.getConfig() + " differs from the serving model's " + serving.getConfig());
         }
@@ -122,7 +143,7 @@ public final class ValidationGate implements java.io.Serializable {
         }
         FrameScore[] heldScores;
         double refAfter;
-        try (BatchScorer scorer = new BatchScorer(candidate, dev, DataType.FLOAT32, ModelMetadata.DEFAULT_SCORE)) {
+        try (BatchScorer scorer = new BatchScorer(candidate, dev, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), servingMaps)) {
             heldScores = score(scorer, held, nh, fv);
             refAfter = meanMse(score(scorer, ref, nr, fv));
         }

@@ -94,8 +94,9 @@ class TrainEvaluateCliTest {
         assertTrue(r.out.contains("normal:    " + fresh + ": 40 images"), r.out);
         assertTrue(r.out.contains("AUROC "), r.out);
         assertTrue(r.out.contains("recall by label:  blank "), r.out);
-        assertTrue(r.out.contains("AUROC of the other scores:  posterior-mahalanobis "), r.out);
-        assertTrue(r.out.matches("(?s).*  mse [01]\\.\\d{4}  map-max [01]\\.\\d{4} .*  kl [01]\\.\\d{4}\\R.*"), r.out);
+        assertTrue(r.out.contains("AUROC of the other scores:  map-topk "), r.out);
+        assertTrue(r.out.matches("(?s).*  map-max [01]\\.\\d{4}  mse\\+posterior-mahalanobis [01]\\.\\d{4} .*  mse [01]\\.\\d{4}  kl [01]\\.\\d{4}\\R.*"),
+                r.out);
         // a folder of plain images has no ground truth for pixel metrics
         assertTrue(r.out.contains("pixel AUROC and AUPRO: not measured, the anomalous set has no ground-truth masks"), r.out);
         assertEquals(640, ImageIO.read(roc.toFile()).getWidth());
@@ -171,7 +172,7 @@ class TrainEvaluateCliTest {
         assertTrue(r.err.startsWith("latentwatch evaluate: --anomalous: dataset spec 'synthetic:dent': unknown synthetic frames 'dent'"), r.err);
         r = CliTest.run("benchmark", "quality", "--dataset", "cifar10");
         assertEquals(2, r.code);
-        assertTrue(r.err.startsWith("latentwatch benchmark quality: --dataset must be fashion-mnist"), r.err);
+        assertTrue(r.err.startsWith("latentwatch benchmark quality: --dataset must be synthetic, fashion-mnist or mnist, got 'cifar10'"), r.err);
     }
 
     @Test
@@ -192,7 +193,7 @@ class TrainEvaluateCliTest {
             {"--false-alarm-rate", "2", "false-alarm rate must be in (0, 0.5], got 2.0"},
             {"--validation-split", "0", "validation fraction must be in (0, 0.9], got 0.0"},
             {"--dip-type", "iii", "dip_type must be \"i\" or \"ii\", got iii"},
-            {"--score", "ssim", "unknown score \"ssim\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse, map-max, map-topk, map-topk+posterior-mahalanobis)"},
+            {"--score", "ssim", "unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)"},
         };
         for (String[] c : cases) {
             CliTest.Run r = CliTest.run("train", "--data", data, "--out", out, c[0], c[1]);

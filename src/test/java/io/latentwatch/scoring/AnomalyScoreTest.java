@@ -93,8 +93,8 @@ class AnomalyScoreTest {
         assertEquals("model.json: calibration score \"mahalanobis\" needs calibration.latents (the training latents' statistics)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         c.addProperty("score", "psnr");
-        assertEquals("model.json: unknown calibration score \"psnr\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse, map-max, map-topk, "
-                + "map-topk+posterior-mahalanobis)",
+        assertEquals("model.json: unknown calibration score \"psnr\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, "
+                + "posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         assertEquals(AnomalyScore.MSE, AnomalyScore.fromCalibration(new JsonObject(), 2).name(), "uncalibrated models score mse");
     }

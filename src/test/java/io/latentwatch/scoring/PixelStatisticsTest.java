@@ -23,25 +23,17 @@ class PixelStatisticsTest {
     }
 
     @Test
-    void standardisesEachPixelByItsOwnMeanAndSpread() {
+    void subtractsEachPixelsOwnMeanAndDividesByTheMapsMeanSpread() {
         PixelStatistics s = fitted();
         assertArrayEquals(new float[] {2, 5, 1, 1}, s.mean(), 1e-6f);
-        float[] map = {4, 5, 1, 3};
+        // standard deviations 1, 0, 1, 1: the shared spread is their mean, 0.75
+        assertArrayEquals(new float[] {0.75f, 0.75f, 0.75f, 0.75f}, s.spread(), 1e-6f);
+        float[] map = {4, 5.75f, 1, 3};
         s.standardise(map);
-        assertEquals(2, map[0], 1e-5, "(4 - 2) / 1");
-        assertEquals(0, map[1], 1e-5);
-        assertEquals(2, map[3], 1e-5);
+        assertEquals(2 / 0.75, map[0], 1e-5);
+        assertEquals(1, map[1], 1e-5, "a pixel that never varied is not blown up: 0.75 above its mean is one spread");
+        assertEquals(0, map[2], 1e-5);
         assertEquals(10, s.frames());
-    }
-
-    @Test
-    void aPixelThatNeverVariedGetsTheFloorNotAZeroSpread() {
-        PixelStatistics s = fitted();
-        // mean spread over the pixels: (1 + 0 + 1 + 1) / 4 = 0.75; floor a tenth of it
-        assertEquals(0.075, s.spread()[1], 1e-6);
-        float[] map = {2, 5.75f, 1, 1};
-        s.standardise(map);
-        assertEquals(10, map[1], 1e-3, "a change of 0.75 is 10 floors, not infinity");
     }
 
     @Test

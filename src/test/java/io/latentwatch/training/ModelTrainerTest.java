@@ -15,6 +15,7 @@ import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
 import java.nio.file.Files;
@@ -157,7 +158,8 @@ class ModelTrainerTest {
             ModelDirectory.Loaded loaded = ModelDirectory.read(modelDir, manager);
             FrameScore[] heldOut;
             FrameScore[] fresh;
-            try (BatchScorer mse = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, "mse")) {
+            try (BatchScorer mse = new BatchScorer(loaded.model, Device.cpu(), DataType.FLOAT32, io.latentwatch.model.MemoryLayout.NHWC,
+                    io.latentwatch.scoring.AnomalyScore.mse(), BatchScorer.mapsOf(loaded))) {
                 heldOut = Calibrator.scoreAll(mse, NormalisedFrames.load(new SyntheticDataset(CAMERA, 30_000, 600), 1, 32));
                 fresh = Calibrator.scoreAll(mse, NormalisedFrames.load(new SyntheticDataset(CAMERA, 40_000, 1000), 1, 32));
             }
@@ -173,7 +175,15 @@ class ModelTrainerTest {
             assertTrue(above / 1000.0 > 0.01 && above / 1000.0 < 0.12, "false-alarm rate " + above / 1000.0);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Calibrator.recalibrator().recalibrate(serving, java.util.Arrays.copyOf(heldOut, 10), FALSE_ALARM_RATE));
-            assertEquals("score \"mse+posterior-mahalanobis\" needs at least 16 held-out frames to refit its latent statistics, got 10", e.getMessage());
+            assertEquals("score \"map-topk+posterior-mahalanobis\" needs at least 16 held-out frames to refit its latent statistics, got 10",
+                    e.getMessage());
+            // the map's region threshold is refitted on the held-out maps; without maps a map score cannot be
+            double region = c.getAsJsonObject("map").get("threshold").getAsDouble();
+            assertTrue(region > 0 && region != serving.getAsJsonObject("map").get("threshold").getAsDouble(), c.get("map").toString());
+            FrameScore[] withoutMaps = java.util.Arrays.stream(heldOut).map(f -> new FrameScore(f.mse, f.kl, f.score, f.mu, f.logVar))
+                    .toArray(FrameScore[]::new);
+            e = assertThrows(IllegalArgumentException.class, () -> Calibrator.recalibrator().recalibrate(serving, withoutMaps, FALSE_ALARM_RATE));
+            assertEquals("score \"map-topk+posterior-mahalanobis\" needs the candidate's anomaly maps of the held-out frames", e.getMessage());
             JsonObject mseCalibration = io.latentwatch.model.ModelMetadata.uncalibrated();
             assertEquals("mse", Calibrator.recalibrator().recalibrate(mseCalibration, heldOut, 0.1).get("score").getAsString());
         }
@@ -189,7 +199,13 @@ class ModelTrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> small().optBatchSize(1).build());
         assertEquals("batch size must be at least 2 (the DIP term needs a covariance), got 1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optScoreName("ssim").build());
-        assertEquals("unknown score \"ssim\" (known: mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
+        assertEquals("unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> small().optAnomalyMap("l1").build());
+        assertEquals("anomaly map must be l2, ssim or none, got l1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> small().optAnomalyMap("none").optScoreName(AnomalyScore.MAP_TOPK).build());
+        assertEquals("score map-topk needs an anomaly map (not --anomaly-map none)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> small().optMapTopK(0).build());
+        assertEquals("map top-k share must be in (0, 1], got 0.0", e.getMessage());
     }
 
     @Test
