@@ -69,7 +69,7 @@ public final class TestModels {
 
     /**
      * A copy of a model directory as another version, its weights changed by {@code edit} (model.json's version and
-     * sha256 follow): for tests that need a second valid version, or a model that misbehaves.
+     * sha256 follow; the pixel statistics are copied as they are): for tests that need a second valid version, or a model that misbehaves.
      */
     public static Path copyAs(Path model, Path target, long version, UnaryOperator<Map<String, SafeTensors.Tensor>> edit) throws IOException {
         ModelMetadata m = ModelDirectory.readMetadata(model);
@@ -81,6 +81,10 @@ public final class TestModels {
         Files.createDirectories(target);
         Files.write(target.resolve(ModelDirectory.WEIGHTS), weights);
         Files.write(target.resolve(ModelDirectory.MODEL_JSON), copy.toJson().getBytes(StandardCharsets.UTF_8));
+        if (ModelDirectory.pixelStatsSha256(m) != null) {
+            // the anomaly maps' statistics travel with the calibration that names them
+            Files.write(target.resolve(ModelDirectory.PIXEL_STATS), ModelDirectory.readPixelStats(model, m));
+        }
         return target;
     }
 

@@ -139,8 +139,7 @@ public final class ModelDirectory {
                     if (attempt < 3) {
                         continue;
                     }
-                    throw new ModelFormatException("model " + dir + ": sha256 of " + PIXEL_STATS + " is " + statsActual + " but model.json says "
-                            + statsSha + " (file changed or corrupted)");
+                    requirePixelStatsSha256(dir, statsSha, statsActual);
                 }
                 statTensors = SafeTensors.read(stats, PIXEL_STATS);
             }
@@ -163,11 +162,12 @@ public final class ModelDirectory {
     }
 
     /**
-     * Checks that the weights file of a model directory is the one its model.json names ({@code meta}), without
-     * reading it when {@code hashes} saw it unchanged: for a caller that checks the same directories again and again
-     * (the registry's lookups) and loads them with {@link #read}, which hashes what it loads.
+     * Checks that the weights file (and the pixel statistics, where model.json names them) of a model directory are the
+     * ones its model.json names ({@code meta}), without reading them when {@code hashes} saw them unchanged: for a
+     * caller that checks the same directories again and again (the registry's lookups) and loads them with
+     * {@link #read}, which hashes what it loads.
      *
-     * @throws ModelFormatException if the weights file is missing or its sha256 is not model.json's
+     * @throws ModelFormatException if a file is missing or its sha256 is not model.json's
      */
     public static void verifyWeights(Path dir, ModelMetadata meta, FileHashes hashes) throws IOException {
         String actual;
@@ -177,6 +177,17 @@ public final class ModelDirectory {
             throw new ModelFormatException(missing(dir, WEIGHTS), e);
         }
         requireSha256(dir, meta, actual);
+        String statsSha = pixelStatsSha256(meta);
+        if (statsSha != null) {
+            // a version whose map statistics are gone or changed would be refused when loaded: it is not valid either
+            String stats;
+            try {
+                stats = hashes.sha256(dir.resolve(PIXEL_STATS));
+            } catch (NoSuchFileException e) {
+                throw new ModelFormatException(missing(dir, PIXEL_STATS), e);
+            }
+            requirePixelStatsSha256(dir, statsSha, stats);
+        }
     }
 
     /**
@@ -190,12 +201,16 @@ public final class ModelDirectory {
             throw new ModelFormatException("model " + dir + " has no pixel statistics in model.json");
         }
         byte[] stats = readBytes(dir, PIXEL_STATS);
-        String actual = sha256(stats);
-        if (!actual.equalsIgnoreCase(sha)) {
-            throw new ModelFormatException("model " + dir + ": sha256 of " + PIXEL_STATS + " is " + actual + " but model.json says " + sha
+        requirePixelStatsSha256(dir, sha, sha256(stats));
+        return stats;
+    }
+
+    /** The one check of the pixel statistics against model.json: {@code actual} is their sha256. */
+    private static void requirePixelStatsSha256(Path dir, String expected, String actual) throws ModelFormatException {
+        if (!actual.equalsIgnoreCase(expected)) {
+            throw new ModelFormatException("model " + dir + ": sha256 of " + PIXEL_STATS + " is " + actual + " but model.json says " + expected
                     + " (file changed or corrupted)");
         }
-        return stats;
     }
 
     /** The one check of the weights against model.json: {@code actual} is their sha256. */

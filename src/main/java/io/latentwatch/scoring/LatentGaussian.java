@@ -43,35 +43,8 @@ public final class LatentGaussian {
         if (!(shrinkage >= 0 && shrinkage <= 1)) {
             throw new IllegalArgumentException("shrinkage must be in [0, 1], got " + shrinkage);
         }
-        if (count < 2) {
-            throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
-        }
-        double[] mean = new double[dim];
-        for (int i = 0; i < count; i++) {
-            for (int j = 0; j < dim; j++) {
-                float v = mus[i * dim + j];
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException("latent mean of frame " + i + " is not finite");
-                }
-                mean[j] += v;
-            }
-        }
-        for (int j = 0; j < dim; j++) {
-            mean[j] /= count;
-        }
-        double[] cov = new double[dim * dim];
-        double[] c = new double[dim];
-        for (int i = 0; i < count; i++) {
-            for (int j = 0; j < dim; j++) {
-                c[j] = mus[i * dim + j] - mean[j];
-            }
-            for (int a = 0; a < dim; a++) {
-                double ca = c[a];
-                for (int b = a; b < dim; b++) {
-                    cov[a * dim + b] += ca * c[b];
-                }
-            }
-        }
+        double[] mean = mean(mus, count, dim);
+        double[] cov = scatter(mus, count, dim, mean);
         double trace = 0;
         for (int a = 0; a < dim; a++) {
             for (int b = a; b < dim; b++) {
@@ -102,30 +75,8 @@ public final class LatentGaussian {
 
     /** The shrinkage intensity {@link #fitLedoitWolf} uses, in [0, 1]. */
     public static double ledoitWolfShrinkage(float[] mus, int count, int dim) {
-        if (count < 2) {
-            throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
-        }
-        double[] mean = new double[dim];
-        for (int i = 0; i < count; i++) {
-            for (int j = 0; j < dim; j++) {
-                mean[j] += mus[i * dim + j];
-            }
-        }
-        for (int j = 0; j < dim; j++) {
-            mean[j] /= count;
-        }
-        double[] cov = new double[dim * dim];
-        double[] c = new double[dim];
-        for (int i = 0; i < count; i++) {
-            for (int j = 0; j < dim; j++) {
-                c[j] = mus[i * dim + j] - mean[j];
-            }
-            for (int a = 0; a < dim; a++) {
-                for (int b = a; b < dim; b++) {
-                    cov[a * dim + b] += c[a] * c[b];
-                }
-            }
-        }
+        double[] mean = mean(mus, count, dim);
+        double[] cov = scatter(mus, count, dim, mean);
         double[] std = new double[dim];
         for (int a = 0; a < dim; a++) {
             std[a] = Math.sqrt(cov[a * dim + a] / count) + 1e-12;
@@ -169,6 +120,45 @@ public final class LatentGaussian {
         }
         double delta = spread / ((double) count * count) / offDiagonal;
         return Math.max(0, Math.min(1, delta));
+    }
+
+    /** The mean of the vectors; @throws IllegalArgumentException with fewer than 2, or a non-finite value */
+    private static double[] mean(float[] mus, int count, int dim) {
+        if (count < 2) {
+            throw new IllegalArgumentException("a latent Gaussian needs at least 2 frames, got " + count);
+        }
+        double[] mean = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                float v = mus[i * dim + j];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("latent mean of frame " + i + " is not finite");
+                }
+                mean[j] += v;
+            }
+        }
+        for (int j = 0; j < dim; j++) {
+            mean[j] /= count;
+        }
+        return mean;
+    }
+
+    /** Σ_i (x_i − mean)(x_i − mean)ᵀ, its upper triangle filled (row-major, dim × dim). */
+    private static double[] scatter(float[] mus, int count, int dim, double[] mean) {
+        double[] cov = new double[dim * dim];
+        double[] c = new double[dim];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < dim; j++) {
+                c[j] = mus[i * dim + j] - mean[j];
+            }
+            for (int a = 0; a < dim; a++) {
+                double ca = c[a];
+                for (int b = a; b < dim; b++) {
+                    cov[a * dim + b] += ca * c[b];
+                }
+            }
+        }
+        return cov;
     }
 
     /** Latent dimensions. */

@@ -224,18 +224,7 @@ public final class Calibrator {
                 return withMapThreshold(ThresholdRecalibrator.heldOutQuantile().recalibrate(serving, heldOut, rate), heldOut, rate);
             }
             if (!AnomalyScore.needsCalibration(name)) {
-                AnomalyScore score = AnomalyScore.of(name);
-                double[] values = new double[heldOut.length];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = score.score(heldOut[i]);
-                }
-                JsonObject c = serving.deepCopy();
-                c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
-                c.addProperty("quantile", 1 - rate);
-                c.addProperty("frames", values.length);
-                c.addProperty("false_alarm_rate", rate);
-                c.remove("validation_false_alarm_rate");
-                return withMapThreshold(c, heldOut, rate);
+                return withMapThreshold(thresholded(serving.deepCopy(), AnomalyScore.of(name), heldOut, rate), heldOut, rate);
             }
             if (heldOut.length < MIN_RECALIBRATION_FRAMES) {
                 throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
@@ -249,19 +238,24 @@ public final class Calibrator {
             }
             LatentGaussian[] gaussians = fitGaussians(heldOut, fitCount, 2, (double) dims / (fitCount + dims));
             AnomalyScore score = AnomalyScore.fit(name, gaussians[0], gaussians[1], rest);
-            double[] values = new double[rest.length];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = score.score(rest[i]);
-            }
             JsonObject c = serving.deepCopy();
             score.writeTo(c);
-            c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
-            c.addProperty("quantile", 1 - rate);
-            c.addProperty("frames", values.length);
-            c.addProperty("false_alarm_rate", rate);
-            c.remove("validation_false_alarm_rate");
-            return withMapThreshold(c, heldOut, rate);
+            return withMapThreshold(thresholded(c, score, rest, rate), heldOut, rate);
         };
+    }
+
+    /** The calibration with the score's truncation-safe threshold over these frames. */
+    private static JsonObject thresholded(JsonObject c, AnomalyScore score, FrameScore[] frames, double rate) {
+        double[] values = new double[frames.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = score.score(frames[i]);
+        }
+        c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
+        c.addProperty("quantile", 1 - rate);
+        c.addProperty("frames", values.length);
+        c.addProperty("false_alarm_rate", rate);
+        c.remove("validation_false_alarm_rate");
+        return c;
     }
 
     /**
