@@ -2,9 +2,7 @@ package io.latentwatch.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 import java.util.Locale;
 
 /**
@@ -19,7 +17,7 @@ import java.util.Locale;
  *       error of Bergmann et al. 2019's AE-SSIM), for a data range of 2 ([−1, 1]).
  * </ul>
  *
- * Immutable; it holds no arrays (its kernels are made in the scope of each call).
+ * Immutable; it holds no arrays (its band matrices are made in the scope of each call).
  */
 public final class ReconstructionMap {
 
@@ -91,8 +89,7 @@ public final class ReconstructionMap {
         } else {
             NDArray a = planes(recon, batch * channels, h, w);
             NDArray b = planes(x, batch * channels, h, w);
-            NDManager m = x.getManager();
-            NDArray[] k = kernels(m, SSIM_SIGMA);
+            double k = SSIM_SIGMA;
             NDArray muA = blur(a, k);
             NDArray muB = blur(b, k);
             NDArray muAB = muA.mul(muB);
@@ -107,7 +104,7 @@ public final class ReconstructionMap {
         }
         if (sigma > 0) {
             NDArray planes = error.reshape(batch, 1, h, w);
-            error = blur(planes, kernels(x.getManager(), sigma));
+            error = blur(planes, sigma);
         }
         return error.reshape(batch, h, w);
     }
@@ -117,20 +114,32 @@ public final class ReconstructionMap {
         return a.reshape(n, 1, h, w);
     }
 
-    /** A separable Gaussian blur of (n, 1, h, w) planes, zero-padded: column pass, then row pass. */
-    private static NDArray blur(NDArray planes, NDArray[] k) {
-        long r = k[0].getShape().get(2) / 2;
-        NDArray bias = k[2];
-        NDArray v = Conv2d.conv2d(planes, k[0], bias, new Shape(1, 1), new Shape(r, 0)).singletonOrThrow();
-        return Conv2d.conv2d(v, k[1], bias, new Shape(1, 1), new Shape(0, r)).singletonOrThrow();
+    /**
+     * A separable Gaussian blur of (n, 1, h, w) planes, zero-padded, as two matrix products with the band matrices
+     * G[i][j] = g(i − j): G_h · P · G_w (both symmetric). On the CPU this runs faster than two 1-channel
+     * convolutions of a long kernel, which PyTorch does not vectorise well.
+     */
+    private static NDArray blur(NDArray planes, double sigma) {
+        Shape s = planes.getShape();
+        long n = s.get(0);
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        NDManager m = planes.getManager();
+        NDArray rows = planes.reshape(n, h, w).matMul(band(m, w, sigma));
+        return band(m, h, sigma).matMul(rows).reshape(n, 1, h, w);
     }
 
-    /** {column kernel (1, 1, k, 1), row kernel (1, 1, 1, k), zero bias}, radius ⌈3σ⌉, summing to 1. */
-    private static NDArray[] kernels(NDManager m, double sigma) {
+    /** The (size, size) band matrix of the normalised Gaussian of radius ⌈3σ⌉. */
+    private static NDArray band(NDManager m, int size, double sigma) {
         float[] g = gaussian(sigma);
-        NDArray col = m.create(g, new Shape(1, 1, g.length, 1));
-        NDArray row = m.create(g, new Shape(1, 1, 1, g.length));
-        return new NDArray[] {col, row, m.zeros(new Shape(1), DataType.FLOAT32)};
+        int r = g.length / 2;
+        float[] band = new float[size * size];
+        for (int i = 0; i < size; i++) {
+            for (int j = Math.max(0, i - r); j <= Math.min(size - 1, i + r); j++) {
+                band[i * size + j] = g[j - i + r];
+            }
+        }
+        return m.create(band, new Shape(size, size));
     }
 
     /** The normalised 1-D Gaussian of radius ⌈3σ⌉ (σ > 0). */

@@ -1,7 +1,5 @@
 package io.latentwatch.scoring;
 
-import java.util.PriorityQueue;
-
 /**
  * One frame's anomaly map in the model's pixel grid (size × size, row-major): standardised by the model's
  * {@link PixelStatistics} where it has them, else the raw per-pixel error. Its image scores ({@link #max()},
@@ -74,23 +72,50 @@ public final class AnomalyMap {
     /** The mean of the k highest values (all of them when k exceeds the pixels). */
     public double topKMean(int k) {
         int n = Math.max(1, Math.min(k, values.length));
-        PriorityQueue<Float> top = new PriorityQueue<>(n + 1);
-        float floor = Float.NEGATIVE_INFINITY;
+        // a min-heap of the n highest so far, of primitives: this runs for every frame scored
+        float[] heap = new float[n];
+        int size = 0;
         for (float v : values) {
-            if (top.size() < n) {
-                top.add(v);
-                floor = top.peek();
-            } else if (v > floor || Float.isNaN(v)) {
-                top.poll();
-                top.add(v);
-                floor = top.peek();
+            float key = Float.isNaN(v) ? Float.POSITIVE_INFINITY : v; // a NaN pixel counts as the highest
+            if (size < n) {
+                int i = size++;
+                heap[i] = key;
+                while (i > 0 && heap[(i - 1) / 2] > heap[i]) {
+                    swap(heap, i, (i - 1) / 2);
+                    i = (i - 1) / 2;
+                }
+            } else if (key > heap[0]) {
+                heap[0] = key;
+                int i = 0;
+                while (true) {
+                    int l = 2 * i + 1;
+                    int r = l + 1;
+                    int m = i;
+                    if (l < n && heap[l] < heap[m]) {
+                        m = l;
+                    }
+                    if (r < n && heap[r] < heap[m]) {
+                        m = r;
+                    }
+                    if (m == i) {
+                        break;
+                    }
+                    swap(heap, i, m);
+                    i = m;
+                }
             }
         }
         double sum = 0;
-        for (float v : top) {
-            sum += v;
+        for (int i = 0; i < size; i++) {
+            sum += heap[i];
         }
-        return sum / top.size();
+        return sum / size;
+    }
+
+    private static void swap(float[] a, int i, int j) {
+        float t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /**
