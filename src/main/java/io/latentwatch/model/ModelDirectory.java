@@ -170,23 +170,20 @@ public final class ModelDirectory {
      * @throws ModelFormatException if a file is missing or its sha256 is not model.json's
      */
     public static void verifyWeights(Path dir, ModelMetadata meta, FileHashes hashes) throws IOException {
-        String actual;
-        try {
-            actual = hashes.sha256(dir.resolve(WEIGHTS));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(missing(dir, WEIGHTS), e);
-        }
-        requireSha256(dir, meta, actual);
+        requireSha256(dir, meta, hashed(dir, WEIGHTS, hashes));
         String statsSha = pixelStatsSha256(meta);
         if (statsSha != null) {
             // a version whose map statistics are gone or changed would be refused when loaded: it is not valid either
-            String stats;
-            try {
-                stats = hashes.sha256(dir.resolve(PIXEL_STATS));
-            } catch (NoSuchFileException e) {
-                throw new ModelFormatException(missing(dir, PIXEL_STATS), e);
-            }
-            requirePixelStatsSha256(dir, statsSha, stats);
+            requirePixelStatsSha256(dir, statsSha, hashed(dir, PIXEL_STATS, hashes));
+        }
+    }
+
+    /** A file's sha256 through the cache; a missing file is a refused model. */
+    private static String hashed(Path dir, String name, FileHashes hashes) throws IOException {
+        try {
+            return hashes.sha256(dir.resolve(name));
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(missing(dir, name), e);
         }
     }
 

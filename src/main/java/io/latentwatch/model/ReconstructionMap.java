@@ -81,52 +81,52 @@ public final class ReconstructionMap {
         Shape s = x.getShape();
         long batch = s.get(0);
         long channels = s.get(1);
-        long h = s.get(2);
-        long w = s.get(3);
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        NDManager m = x.getManager();
         NDArray error;
         if (kind == Kind.L2) {
             error = recon.sub(x).square().mean(new int[] {1});
         } else {
-            NDArray a = planes(recon, batch * channels, h, w);
-            NDArray b = planes(x, batch * channels, h, w);
-            double k = SSIM_SIGMA;
-            NDArray muA = blur(a, k);
-            NDArray muB = blur(b, k);
+            // every channel of every frame is one plane; the five window sums share one pair of band matrices
+            Blur window = new Blur(m, h, w, SSIM_SIGMA);
+            NDArray a = recon.reshape(batch * channels, h, w);
+            NDArray b = x.reshape(batch * channels, h, w);
+            NDArray muA = window.apply(a);
+            NDArray muB = window.apply(b);
             NDArray muAB = muA.mul(muB);
             NDArray muA2 = muA.square();
             NDArray muB2 = muB.square();
-            NDArray varA = blur(a.square(), k).sub(muA2);
-            NDArray varB = blur(b.square(), k).sub(muB2);
-            NDArray cov = blur(a.mul(b), k).sub(muAB);
+            NDArray varA = window.apply(a.square()).sub(muA2);
+            NDArray varB = window.apply(b.square()).sub(muB2);
+            NDArray cov = window.apply(a.mul(b)).sub(muAB);
             NDArray ssim = muAB.mul(2).add(C1).mul(cov.mul(2).add(C2))
                     .div(muA2.add(muB2).add(C1).mul(varA.add(varB).add(C2)));
             error = ssim.neg().add(1).div(2).reshape(batch, channels, h, w).mean(new int[] {1});
         }
         if (sigma > 0) {
-            NDArray planes = error.reshape(batch, 1, h, w);
-            error = blur(planes, sigma);
+            error = new Blur(m, h, w, sigma).apply(error);
         }
         return error.reshape(batch, h, w);
     }
 
-    /** (n, 1, h, w) contiguous planes of a (batch, C, H, W) array in any layout. */
-    private static NDArray planes(NDArray a, long n, long h, long w) {
-        return a.reshape(n, 1, h, w);
-    }
-
     /**
-     * A separable Gaussian blur of (n, 1, h, w) planes, zero-padded, as two matrix products with the band matrices
+     * A separable Gaussian blur of (n, h, w) planes, zero-padded, as two matrix products with the band matrices
      * G[i][j] = g(i − j): G_h · P · G_w (both symmetric). On the CPU this runs faster than two 1-channel
-     * convolutions of a long kernel, which PyTorch does not vectorise well.
+     * convolutions of a long kernel, which PyTorch does not vectorise well. Square planes share one matrix.
      */
-    private static NDArray blur(NDArray planes, double sigma) {
-        Shape s = planes.getShape();
-        long n = s.get(0);
-        int h = (int) s.get(2);
-        int w = (int) s.get(3);
-        NDManager m = planes.getManager();
-        NDArray rows = planes.reshape(n, h, w).matMul(band(m, w, sigma));
-        return band(m, h, sigma).matMul(rows).reshape(n, 1, h, w);
+    private static final class Blur {
+        private final NDArray rows;
+        private final NDArray columns;
+
+        Blur(NDManager m, int h, int w, double sigma) {
+            columns = band(m, w, sigma);
+            rows = h == w ? columns : band(m, h, sigma);
+        }
+
+        NDArray apply(NDArray planes) {
+            return rows.matMul(planes.matMul(columns));
+        }
     }
 
     /** The (size, size) band matrix of the normalised Gaussian of radius ⌈3σ⌉. */

@@ -70,10 +70,14 @@ public final class Calibrator {
             trainScores = scoreAll(scorer, fitFrames);
         }
         LatentGaussian[] gaussians = fitGaussians(trainScores, trainScores.length);
-        MapCalibration fitted = maps == null ? null : calibrateMaps(model, device, train, validation, maps, falseAlarmRate);
+        MapCalibration fitted = maps == null ? null : withPixelStatistics(model, device, train, maps);
         FrameScore[] valScores;
         try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), fitted)) {
             valScores = scoreAll(scorer, validation);
+        }
+        if (fitted != null) {
+            // the region threshold from the same validation scores the score's threshold comes from
+            fitted = fitted.withThreshold(threshold(mapPeaks(valScores), falseAlarmRate));
         }
         AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
         double[] values = new double[valScores.length];
@@ -115,16 +119,26 @@ public final class Calibrator {
      */
     public static MapCalibration calibrateMaps(DipVae model, Device device, NormalisedFrames train, NormalisedFrames validation,
             MapCalibration maps, double falseAlarmRate) {
-        MapCalibration fitted = maps.withStats(pixelStatistics(model, device, spread(train, MAX_PIXEL_FRAMES), maps));
+        MapCalibration fitted = withPixelStatistics(model, device, train, maps);
         FrameScore[] valScores;
         try (BatchScorer scorer = new BatchScorer(model, device, DataType.FLOAT32, MemoryLayout.NHWC, AnomalyScore.mse(), fitted)) {
             valScores = scoreAll(scorer, validation);
         }
-        double[] peaks = new double[valScores.length];
+        return fitted.withThreshold(threshold(mapPeaks(valScores), falseAlarmRate));
+    }
+
+    /** The maps' settings with the pixel statistics of (at most {@value #MAX_PIXEL_FRAMES} of) the training frames. */
+    private static MapCalibration withPixelStatistics(DipVae model, Device device, NormalisedFrames train, MapCalibration maps) {
+        return maps.withStats(pixelStatistics(model, device, spread(train, MAX_PIXEL_FRAMES), maps));
+    }
+
+    /** Each frame's highest map value, what the region threshold is a quantile of. */
+    private static double[] mapPeaks(FrameScore[] frames) {
+        double[] peaks = new double[frames.length];
         for (int i = 0; i < peaks.length; i++) {
-            peaks[i] = valScores[i].mapMax;
+            peaks[i] = frames[i].mapMax;
         }
-        return fitted.withThreshold(threshold(peaks, falseAlarmRate));
+        return peaks;
     }
 
     /** At most {@code max} frames of a set, evenly spaced over it. */
@@ -266,11 +280,7 @@ public final class Calibrator {
         if (!calibration.has("map") || !calibration.get("map").isJsonObject() || heldOut.length == 0 || heldOut[0].map == null) {
             return calibration;
         }
-        double[] peaks = new double[heldOut.length];
-        for (int i = 0; i < peaks.length; i++) {
-            peaks[i] = heldOut[i].mapMax;
-        }
-        calibration.getAsJsonObject("map").addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(peaks, rate));
+        calibration.getAsJsonObject("map").addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(mapPeaks(heldOut), rate));
         return calibration;
     }
 
