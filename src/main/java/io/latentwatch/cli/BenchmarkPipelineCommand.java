@@ -468,8 +468,8 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         row.put("rate_frames_per_s", round(rate));
         row.put("frames_sent", sent);
         row.put("frames_measured", sorted.size());
-        row.put("p50_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.5));
-        row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoCommand.percentile(sorted, 0.99));
+        row.put("p50_ms", sorted.isEmpty() ? "n/a" : DemoSummary.percentile(sorted, 0.5));
+        row.put("p99_ms", sorted.isEmpty() ? "n/a" : DemoSummary.percentile(sorted, 0.99));
         row.put("delivery", "at-least-once");
         BenchmarkModelCommand.print(out, gson, jsonSink, row);
     }

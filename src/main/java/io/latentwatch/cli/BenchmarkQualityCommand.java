@@ -68,9 +68,6 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "F.jsonl", description = "also write one JSON line per class and one for the means")
     Path json;
 
-    @Option(names = "--verbose", description = "print each epoch's losses")
-    boolean verbose;
-
     @Option(names = "--map-variants", split = ",", paramLabel = "KIND:SIGMA[:TOP_K]",
             description = "synthetic: other anomaly maps to calibrate and measure on the same network, e.g. l2:2,ssim:1:0.005")
     List<String> mapVariants;
@@ -268,7 +265,7 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
         return new ProgressListener() {
             @Override
             public void epoch(TrainingProgress p) {
-                if (verbose || p.epoch() == p.epochs()) {
+                if (verbose() || p.epoch() == p.epochs()) {
                     err.printf(Locale.ROOT, "  epoch %d/%d loss %.2f recons %.2f kld %.1f offdiag %.3g diag %.3g val mse %.5f, %.0f frames/s%n",
                             p.epoch(), p.epochs(), p.total(), p.recons(), p.kld(), p.offDiagonal(), p.diagonal(), p.validationMse(), p.framesPerSecond());
                     err.flush();
@@ -277,12 +274,17 @@ final class BenchmarkQualityCommand implements Callable<Integer> {
 
             @Override
             public void message(String m) {
-                if (verbose) {
+                if (verbose()) {
                     err.println("  " + m);
                     err.flush();
                 }
             }
         };
+    }
+
+    /** latentwatch's --verbose (an inherited option): here it also prints each epoch's losses. */
+    private boolean verbose() {
+        return Boolean.TRUE.equals(spec.findOption(LogFile.VERBOSE).getValue());
     }
 
     /** A score's column heading: its name, at least 8 wide. */

@@ -39,6 +39,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,18 +51,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * latentwatch demo: a real Kafka broker, the scoring job on a local Flink with its web UI, and the synthetic camera
- * with injected anomalies; alerts are printed as they come, and a summary at the end.
+ * latentwatch demo: the whole product on one machine. It trains a model of the synthetic camera with the real
+ * trainer, starts a Kafka broker, the scoring job with fine-tuning on a local Flink (web UI), and the alert console;
+ * the camera's lighting drifts while it sends frames with all seven injected defect kinds. Alerts (with their
+ * regions) and model decisions are printed as they happen, and a summary at the end.
  */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = {
-            "Starts a Kafka broker (KRaft, in this process), creates the topics, runs the scoring job on a local Flink with its",
-            "web UI, and sends the synthetic camera's frames with injected anomalies. Prints alerts as they come and ends with",
-            "a summary: frames, frames/s, latency from capture to alert (p50/p99), alert precision and recall against the",
-            "injected truth. Without --model it first trains a small 32x32 grayscale model (about half a minute). Ctrl-C stops",
-            "it cleanly (and still prints the summary)."
+            "Trains a model of the synthetic camera (64x64 RGB, about a minute on 2 cores) unless --model is given, starts a Kafka",
+            "broker (KRaft, in this process) with the job's topics, the scoring job with fine-tuning on a local Flink (web UI) and",
+            "the alert console, and sends the camera's frames: a slow lighting drift and all seven injected defect kinds. Prints each",
+            "alert with its region and each model decision as it happens, and ends with a summary: frames/s, precision and recall",
+            "overall and per kind, false alarms per minute of each model version, latency capture -> alert, models accepted and",
+            "rejected. Ctrl-C stops it cleanly (and still prints the summary)."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -70,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class, description = "how long the camera sends (default: ${DEFAULT-VALUE})")
     Duration duration;
 
-    @Option(names = "--rate", defaultValue = "25", description = "camera frames per second (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "25", description = "camera frames per second, all sources together (default: ${DEFAULT-VALUE})")
     double rate;
 
     @Option(names = "--sources", defaultValue = "2", description = "cameras (keys cam-0, cam-1, ...) (default: ${DEFAULT-VALUE})")
@@ -79,18 +84,35 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--anomaly-rate", defaultValue = "0.05", description = "fraction of frames with an injected anomaly (default: ${DEFAULT-VALUE})")
     double anomalyRate;
 
-    @Option(names = "--anomaly-kinds", split = ",", defaultValue = "missing-part,foreign-object,noise-burst,blank,overexposed",
-            description = "kinds to inject (default: ${DEFAULT-VALUE}; scratch and stain are invisible at 32x32)")
+    @Option(names = "--anomaly-kinds", split = ",", defaultValue = ALL_KINDS, description = "kinds to inject (default: all seven)")
     List<String> anomalyKinds;
+
+    @Option(names = "--lighting-drift", defaultValue = "0.01",
+            description = "8-bit levels the scene brightens per frame: fine-tuning follows it (default: ${DEFAULT-VALUE})")
+    double lightingDrift;
 
     @Option(names = "--seed", defaultValue = "1", description = "camera seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: train a quick model of the camera first)")
+    @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: train one of the camera first)")
     Path model;
 
-    @Option(names = "--train-epochs", defaultValue = "" + SyntheticCameraModel.EPOCHS, description = "epochs of the quick model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--train-epochs", defaultValue = "" + SyntheticCameraModel.DEMO_EPOCHS, description = "epochs of the model trained first (default: ${DEFAULT-VALUE})")
     int trainEpochs;
+
+    @Option(names = "--fine-tune", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "fine-tune on sampled normal frames and switch the scorers to accepted versions (default: ${DEFAULT-VALUE})")
+    boolean fineTune;
+
+    @Option(names = "--fine-tune-frames", defaultValue = "200", description = "normal frames sampled between fine-tuning rounds (default: ${DEFAULT-VALUE})")
+    int fineTuneFrames;
+
+    @Option(names = "--console", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "start the alert console (default: ${DEFAULT-VALUE})")
+    boolean console;
+
+    @Option(names = "--console-port", defaultValue = "8090", description = "the console's port; 0 takes a free one (default: ${DEFAULT-VALUE})")
+    int consolePort;
 
     @Option(names = "--web-ui-port", defaultValue = "8081", description = "Flink web UI port; 0 takes a free one (default: ${DEFAULT-VALUE})")
     int webUiPort;
@@ -99,25 +121,40 @@ final class DemoCommand implements Callable<Integer> {
     int kafkaPort;
 
     @Option(names = "--checkpoint-interval", defaultValue = "1s", converter = DurationConverter.class,
-            description = "with exactly-once, how often results become visible (default: ${DEFAULT-VALUE})")
+            description = "how often the exactly-once topics' results become visible (default: ${DEFAULT-VALUE})")
     Duration checkpointInterval;
 
-    @Option(names = "--delivery-guarantee", defaultValue = "exactly-once", description = "exactly-once or at-least-once (default: ${DEFAULT-VALUE})")
+    @Option(names = "--delivery-guarantee", defaultValue = "exactly-once", description = "latents, dead letters, model updates: exactly-once or at-least-once (default: ${DEFAULT-VALUE})")
     String delivery;
+
+    @Option(names = "--alerts-delivery-guarantee", defaultValue = "at-least-once",
+            description = "alerts: at-least-once (at once; repeats carry the same frame_id) or exactly-once (with the checkpoint) (default: ${DEFAULT-VALUE})")
+    String alertsDelivery;
 
     @Option(names = "--max-batch-size", defaultValue = "16", description = "default: ${DEFAULT-VALUE}")
     int maxBatchSize;
 
-    @Option(names = "--max-batch-delay", defaultValue = "20ms", converter = DurationConverter.class, description = "default: ${DEFAULT-VALUE}")
+    // at 25 frames/s a frame comes every 40 ms: waiting longer for a fuller batch only delays the alert
+    @Option(names = "--max-batch-delay", defaultValue = "5ms", converter = DurationConverter.class, description = "default: ${DEFAULT-VALUE}")
     Duration maxBatchDelay;
 
-    @Option(names = "--quiet", description = "print only the summary, not each alert")
+    @Option(names = "--quiet", description = "print only the summary, not each alert and decision")
     boolean quiet;
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private static final String ALL_KINDS = "scratch,stain,missing-part,foreign-object,noise-burst,blank,overexposed";
 
     @Override
     public Integer call() throws Exception {
         if (rate <= 0 || sources < 1 || duration.isNegative() || duration.isZero()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rate and --duration must be positive and --sources at least 1");
+        }
+        if (fineTuneFrames < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--fine-tune-frames must be at least 1, got " + fineTuneFrames);
+        }
+        if (consolePort < 0 || consolePort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--console-port must be in 0..65535 (0 = a free port), got " + consolePort);
         }
         AnomalyKind[] kinds;
         try {
@@ -125,6 +162,8 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--anomaly-kinds: " + e.getMessage());
         }
+        ScoringJobOptions.Delivery latentsGuarantee = guarantee("--delivery-guarantee", delivery);
+        ScoringJobOptions.Delivery alertsGuarantee = guarantee("--alerts-delivery-guarantee", alertsDelivery);
         PrintWriter out = LatentwatchCommand.out(spec);
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
@@ -137,44 +176,20 @@ final class DemoCommand implements Callable<Integer> {
             }
         }, "latentwatch-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        Path tmp = null;
+        Path tmp = Files.createTempDirectory("latentwatch-demo-");
         try {
             Path modelDir = model;
             if (modelDir == null) {
-                tmp = Files.createTempDirectory("latentwatch-demo-model-");
-                modelDir = tmp;
-                TrainingOptions options = options();
-                DipVaeConfig shape = options.model();
-                out.printf("training a quick model of the camera (%dx%d %s, %d epochs) ...%n", shape.imageSize(), shape.imageSize(),
-                        shape.inChannels() == 1 ? "grayscale" : "RGB", options.epochs());
-                out.flush();
-                ProgressBar bar = new ProgressBar(out, "training");
-                ModelMetadata m;
-                try {
-                    m = SyntheticCameraModel.train(modelDir, seed, options, new ProgressListener() {
-                        @Override
-                        public void step(TrainingProgress p) {
-                            if (stop.get()) {
-                                throw new Stopped();
-                            }
-                            bar.update(p.fractionDone());
-                        }
-                    });
-                } catch (Stopped e) {
-                    out.println();
-                    out.println("stopped during training");
-                    out.flush();
+                modelDir = tmp.resolve("model");
+                if (!train(out, modelDir, stop)) {
                     return 0;
                 }
-                bar.finish();
-                out.printf(Locale.ROOT, "model trained: threshold %.5f (%.0fth percentile of held-out normal %s)%n", m.threshold(),
-                        m.calibration().get("quantile").getAsDouble() * 100, m.scoreName());
             }
             ModelMetadata meta = ModelDirectory.readMetadata(modelDir);
             DipVaeConfig c = meta.config();
             SyntheticCamera camera = SyntheticCamera.builder().seed(seed).imageSize(c.imageSize()).channels(c.inChannels())
-                    .anomalyRate(anomalyRate).optAnomalyKinds(kinds).optStartIndex(2_000_000).build();
-            return runDemo(out, modelDir, camera, stop);
+                    .anomalyRate(anomalyRate).optAnomalyKinds(kinds).optLightingDrift(lightingDrift).optStartIndex(2_000_000).build();
+            return runDemo(out, modelDir, meta, tmp.resolve("registry"), camera, latentsGuarantee, alertsGuarantee, stop);
         } finally {
             done.countDown();
             try {
@@ -182,54 +197,76 @@ final class DemoCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // Ctrl-C: the hook is waiting for us
             }
-            if (tmp != null) {
-                Utils.delete(tmp.toFile());
-            }
+            Utils.delete(tmp.toFile());
         }
     }
 
-    /** The quick model's training settings, with the epochs asked for. */
-    private TrainingOptions options() {
+    /** Trains the demo's model of the camera with the real trainer; false if Ctrl-C stopped it. */
+    private boolean train(PrintWriter out, Path modelDir, AtomicBoolean stop) throws Exception {
+        TrainingOptions options;
         try {
-            return SyntheticCameraModel.options().optEpochs(trainEpochs).build();
+            options = SyntheticCameraModel.demoOptions().optEpochs(trainEpochs).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-epochs: " + e.getMessage());
         }
+        DipVaeConfig shape = options.model();
+        out.printf("training a model of the camera (%dx%d %s, %d epochs, score %s) ...%n", shape.imageSize(), shape.imageSize(),
+                shape.inChannels() == 1 ? "grayscale" : "RGB", options.epochs(), options.scoreName());
+        out.flush();
+        ProgressBar bar = new ProgressBar(out, "training");
+        ModelMetadata m;
+        try {
+            m = SyntheticCameraModel.train(modelDir, seed, options, SyntheticCameraModel.DEMO_VALIDATION_FRAMES, new ProgressListener() {
+                @Override
+                public void step(TrainingProgress p) {
+                    if (stop.get()) {
+                        throw new Stopped();
+                    }
+                    bar.update(p.fractionDone());
+                }
+            });
+        } catch (Stopped e) {
+            out.println();
+            out.println("stopped during training");
+            out.flush();
+            return false;
+        }
+        bar.finish();
+        out.printf(Locale.ROOT, "model trained: threshold %.4f (%.1fth percentile of held-out normal %s)%n", m.threshold(),
+                m.calibration().get("quantile").getAsDouble() * 100, m.scoreName());
+        return true;
     }
 
-    private int runDemo(PrintWriter out, Path modelDir, SyntheticCamera camera, AtomicBoolean stop) throws Exception {
+    private int runDemo(PrintWriter out, Path modelDir, ModelMetadata meta, Path registry, SyntheticCamera camera,
+            ScoringJobOptions.Delivery latentsGuarantee, ScoringJobOptions.Delivery alertsGuarantee, AtomicBoolean stop) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.builder().port(kafkaPort).partitions(2).start()) {
-            kafka.createTopics("frames", "latents", "alerts", "frames-dlq");
-            out.printf("Kafka broker on %s, topics frames, latents, alerts, frames-dlq%n", kafka.bootstrapServers());
+            kafka.createTopics(DemoReader.TOPICS.toArray(String[]::new));
+            out.printf("Kafka broker on %s, topics %s%n", kafka.bootstrapServers(), String.join(", ", DemoReader.TOPICS));
             KafkaClientConfig client = KafkaClientConfig.of(kafka.clientProperties());
 
-            Configuration conf = new Configuration();
-            conf.set(ScoringJobOptions.MODEL_PATH, modelDir.toString());
-            conf.set(ScoringJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            conf.set(ScoringJobOptions.CHECKPOINT_INTERVAL, checkpointInterval);
-            conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, deliveryGuarantee());
-            conf.set(ScoringJobOptions.MAX_BATCH_SIZE, maxBatchSize);
-            conf.set(ScoringJobOptions.MAX_BATCH_DELAY, maxBatchDelay);
-            conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "latentwatch-demo-" + kafka.port());
-            conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);
-            conf.set(RestOptions.PORT, webUiPort);
+            Configuration conf = jobConfiguration(kafka, modelDir, registry, latentsGuarantee, alertsGuarantee);
             ScoringJob job = ScoringJob.builder().setConfiguration(conf).optKafkaClientConfig(client).build();
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(conf));
             env.setParallelism(1);
             JobClient jobClient = job.start(env);
-            out.printf("scoring job %s running on a local Flink%s%n", jobClient.getJobID(),
-                    webUiPort == 0 ? "" : ", web UI http://localhost:" + webUiPort);
-            out.printf(Locale.ROOT, "camera: %s, %.1f frames/s for %s over %d source(s)%n", camera, rate, duration, sources);
+            out.printf("scoring job %s running on a local Flink%s%s%n", jobClient.getJobID(),
+                    webUiPort == 0 ? "" : ", web UI http://localhost:" + webUiPort,
+                    fineTune ? ", fine-tuning every " + fineTuneFrames + " sampled normal frames" : "");
+            out.printf(Locale.ROOT, "camera: %.1f frames/s for %s over %d source(s), %.0f %% anomalies (%s), lighting +%.3f levels/frame%n",
+                    rate, TimeUtils.formatWithHighestUnit(duration), sources, anomalyRate * 100, String.join(",", anomalyKinds), lightingDrift);
             out.flush();
 
             Map<String, FrameProducer.Sent> truth = new ConcurrentHashMap<>();
-            Reader reader = new Reader(client, truth, out, quiet);
+            DemoReader reader = new DemoReader(client, truth, out, quiet);
             Thread readerThread = new Thread(reader, "latentwatch-demo-reader");
             readerThread.start();
-            long t0 = System.nanoTime();
-            long sent;
             try {
-                sent = FrameProducer.send(client, "frames", FrameProducer.camera(camera, sources, "png"), rate, 0, duration, stop::get,
+                if (!warmUp(out, client, camera, reader, stop)) {
+                    out.println("the job scored no frame within " + READY_TIMEOUT.toSeconds() + " s; stopping");
+                    return 1;
+                }
+                long t0 = System.nanoTime();
+                long sent = FrameProducer.send(client, "frames", FrameProducer.camera(camera, sources, "png"), rate, 0, duration, stop::get,
                         s -> truth.put(s.frameId(), s));
                 double sendSeconds = (System.nanoTime() - t0) / 1e9;
                 // wait for the last frames to be scored and committed
@@ -239,7 +276,9 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 reader.stop.set(true);
                 readerThread.join(10_000);
-                summary(out, reader, truth, sent, sendSeconds, job);
+                double calibrated = 1 - meta.calibration().get("quantile").getAsDouble();
+                DemoSummary.print(out, reader, truth, sent, sendSeconds, calibrated, "alerts " + label(alertsGuarantee) + ", latents "
+                        + label(latentsGuarantee) + " with checkpoints every " + TimeUtils.formatWithHighestUnit(checkpointInterval));
             } finally {
                 reader.stop.set(true);
                 try {
@@ -257,106 +296,77 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --delivery-guarantee read as the job's flag of that name reads it. */
-    private ScoringJobOptions.Delivery deliveryGuarantee() {
-        try {
-            return JobFlags.DELIVERY_GUARANTEE.parse(delivery);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    private void summary(PrintWriter out, Reader r, Map<String, FrameProducer.Sent> truth, long sent, double seconds, ScoringJob job) {
-        long anomalies = truth.values().stream().filter(FrameProducer.Sent::anomaly).count();
-        Set<String> alerted = r.alerted.keySet();
-        long truePositives = alerted.stream().filter(id -> truth.containsKey(id) && truth.get(id).anomaly()).count();
-        long scoredAnomalies = r.scored.stream().filter(id -> truth.containsKey(id) && truth.get(id).anomaly()).count();
-        List<Long> latencies = new ArrayList<>(r.alertLatencies);
-        Collections.sort(latencies);
-        out.println("== summary ==");
-        out.printf(Locale.ROOT, "frames sent: %d in %.1f s (%.1f frames/s)%n", sent, seconds, sent / seconds);
-        out.printf(Locale.ROOT, "frames scored: %d (%.1f frames/s), dead letters: %d%n", r.scored.size(), r.scored.size() / seconds, r.deadLetters.get());
-        out.printf("injected anomalies: %d sent, %d scored%n", anomalies, scoredAnomalies);
-        out.printf(Locale.ROOT, "alerts: %d, %d true, %d false%n", alerted.size(), truePositives, alerted.size() - truePositives);
-        out.printf(Locale.ROOT, "alert precision: %s%n", alerted.isEmpty() ? "n/a (no alerts)" : String.format(Locale.ROOT, "%.3f", (double) truePositives / alerted.size()));
-        out.printf(Locale.ROOT, "alert recall: %s%n", scoredAnomalies == 0 ? "n/a (no anomalies scored)" : String.format(Locale.ROOT, "%.3f", (double) truePositives / scoredAnomalies));
-        out.printf("latency capture -> alert: %s (%s, checkpoints every %s)%n",
-                latencies.isEmpty() ? "n/a (no alerts)" : "p50 " + percentile(latencies, 0.5) + " ms, p99 " + percentile(latencies, 0.99) + " ms",
-                delivery, checkpointInterval);
-        out.flush();
-    }
-
-    static long percentile(List<Long> sorted, double q) {
-        int i = (int) Math.ceil(q * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
-
-    /** Reads latents, alerts and dead letters (read_committed) and prints alerts as they come. */
-    private static final class Reader implements Runnable {
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicReference<Exception> failure = new AtomicReference<>();
-        final Set<String> scored = ConcurrentHashMap.newKeySet();
-        final Map<String, Long> alerted = new ConcurrentHashMap<>();
-        final List<Long> alertLatencies = Collections.synchronizedList(new ArrayList<>());
-        final AtomicLong deadLetters = new AtomicLong();
-        private final KafkaClientConfig client;
-        private final Map<String, FrameProducer.Sent> truth;
-        private final PrintWriter out;
-        private final boolean quiet;
-
-        Reader(KafkaClientConfig client, Map<String, FrameProducer.Sent> truth, PrintWriter out, boolean quiet) {
-            this.client = client;
-            this.truth = truth;
-            this.out = out;
-            this.quiet = quiet;
-        }
-
-        @Override
-        public void run() {
-            Map<String, Object> p = client.toMap();
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "latentwatch-demo-reader");
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-                List<TopicPartition> tps = new ArrayList<>();
-                for (String topic : List.of("latents", "alerts", "frames-dlq")) {
-                    consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(pi -> tps.add(new TopicPartition(topic, pi.partition())));
-                }
-                consumer.assign(tps);
-                consumer.seekToBeginning(tps);
-                while (!stop.get()) {
-                    for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
-                        long now = System.currentTimeMillis();
-                        if (rec.topic().equals("frames-dlq")) {
-                            deadLetters.incrementAndGet();
-                            continue;
-                        }
-                        JsonObject j = JsonParser.parseString(new String(rec.value(), StandardCharsets.UTF_8)).getAsJsonObject();
-                        String id = j.get("frame_id").getAsString();
-                        if (rec.topic().equals("latents")) {
-                            scored.add(id);
-                        } else if (alerted.putIfAbsent(id, now) == null) {
-                            long latency = now - j.get("captured_at").getAsLong();
-                            alertLatencies.add(latency);
-                            if (!quiet) {
-                                FrameProducer.Sent s = truth.get(id);
-                                out.printf(Locale.ROOT, "ALERT %-6s %-16s %-6s score %.5f = %4.1fx threshold, %5d ms after capture, truth: %s%n",
-                                        j.get("source").getAsString(), id, j.get("severity").getAsString(), number(j, "score"),
-                                        number(j, "score") / number(j, "threshold"), latency,
-                                        s == null ? "?" : s.label());
-                                out.flush();
-                            }
-                        }
-                    }
-                }
-            } catch (Exception e) {
-                failure.set(e);
+    /**
+     * Sends one normal frame a second until the job has scored one: the scorers load DJL and the model first, and
+     * frames sent before would measure that, not the job's latency.
+     */
+    private boolean warmUp(PrintWriter out, KafkaClientConfig client, SyntheticCamera camera, DemoReader reader, AtomicBoolean stop) throws Exception {
+        long t0 = System.nanoTime();
+        long deadline = t0 + READY_TIMEOUT.toNanos();
+        byte[] frame = camera.frame(camera.nextIndex(), AnomalyKind.NONE).encodePng();
+        FrameProducer.Frames warmUp = i -> new FrameProducer.Item("cam-0", DemoReader.WARM_UP + i, frame, "normal", false);
+        for (long n = 0; !stop.get() && System.nanoTime() < deadline; n++) {
+            long id = n;
+            FrameProducer.send(client, "frames", j -> warmUp.frame(id), 0, 1, null, stop::get, s -> { });
+            if (reader.ready.await(1, TimeUnit.SECONDS)) {
+                out.printf(Locale.ROOT, "the job scores: first frame scored %.1f s after it started%n", (System.nanoTime() - t0) / 1e9);
+                out.flush();
+                return true;
             }
         }
+        return false;
     }
 
-    /** Ctrl-C during the quick model's training: thrown from the progress listener, it ends the trainer's loop. */
+    private Configuration jobConfiguration(EmbeddedKafka kafka, Path modelDir, Path registry, ScoringJobOptions.Delivery latentsGuarantee,
+            ScoringJobOptions.Delivery alertsGuarantee) {
+        Configuration conf = new Configuration();
+        conf.set(ScoringJobOptions.MODEL_PATH, modelDir.toString());
+        conf.set(ScoringJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(ScoringJobOptions.CHECKPOINT_INTERVAL, checkpointInterval);
+        conf.set(ScoringJobOptions.DELIVERY_GUARANTEE, latentsGuarantee);
+        conf.set(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE, alertsGuarantee);
+        conf.set(ScoringJobOptions.MAX_BATCH_SIZE, maxBatchSize);
+        conf.set(ScoringJobOptions.MAX_BATCH_DELAY, maxBatchDelay);
+        conf.set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, "latentwatch-demo-" + kafka.port());
+        conf.set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST);
+        conf.set(ScoringJobOptions.ALERT_MAP_PNG, true);
+        conf.set(RestOptions.PORT, webUiPort);
+        if (fineTune) {
+            // rounds every few seconds at the demo's rate: every scored frame is a sample, a short round of Adam steps,
+            // and a gate that wants the held-out loss no worse than 10 % above the serving model's
+            conf.set(ScoringJobOptions.TUNING_ENABLED, true);
+            conf.set(ScoringJobOptions.TUNING_REGISTRY, registry.toString());
+            conf.set(ScoringJobOptions.TUNING_SAMPLE_RATE, 1.0);
+            conf.set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, 100);
+            conf.set(ScoringJobOptions.TUNING_FRAMES, fineTuneFrames);
+            conf.set(ScoringJobOptions.TUNING_STEPS, 30);
+            conf.set(ScoringJobOptions.TUNING_BATCH_SIZE, 32);
+            conf.set(ScoringJobOptions.TUNING_LEARNING_RATE, 5e-4);
+            conf.set(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY, 300);
+            conf.set(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY, 200);
+            conf.set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2);
+            conf.set(ScoringJobOptions.TUNING_HORIZON, 600L);
+            conf.set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 40);
+            conf.set(ScoringJobOptions.TUNING_GATE_TOLERANCE, 0.1);
+            conf.set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, 0.3);
+        }
+        return conf;
+    }
+
+    /** A guarantee flag read as the job's flag of that name reads it. */
+    private ScoringJobOptions.Delivery guarantee(String flag, String value) {
+        try {
+            return JobFlags.DELIVERY_GUARANTEE.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": " + e.getMessage());
+        }
+    }
+
+    private static String label(ScoringJobOptions.Delivery d) {
+        return d.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Ctrl-C during training: thrown from the progress listener, it ends the trainer's loop. */
     private static final class Stopped extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -397,9 +407,4 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A number field of a record; NaN where it is null (a score that was not finite, a source without a threshold). */
-    private static double number(JsonObject j, String field) {
-        var e = j.get(field);
-        return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
-    }
 }

@@ -1,8 +1,13 @@
 package io.latentwatch.cli;
 
 import io.latentwatch.model.ModelFormatException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,13 +30,21 @@ public final class LatentwatchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    // read by main (LogFile) before the command line is parsed; here so that every command takes it
+    @CommandLine.Option(names = LogFile.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "show the log lines of Kafka, Flink and the JVM here instead of in the log file")
+    boolean verbose;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        PrintStream terminal = LogFile.install(List.of(args), Path.of(System.getProperty("java.io.tmpdir")));
+        CommandLine cl = commandLine();
+        cl.setErr(new PrintWriter(new OutputStreamWriter(terminal, StandardCharsets.UTF_8), true));
+        System.exit(cl.execute(args));
     }
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */

@@ -75,6 +75,11 @@ public final class JobFlags {
             "exactly-once (Kafka transactions; read with isolation.level=read_committed) or at-least-once (default: " + DEFAULT + ")",
             "--delivery-guarantee");
 
+    public static final JobFlag<Delivery> ALERTS_DELIVERY_GUARANTEE = JobFlag.valued(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE, Delivery.class,
+            "GUARANTEE", "the alerts sink's own: at-least-once (visible at once; a repeat carries the same frame_id) or exactly-once (with the"
+                    + " checkpoint) (default: " + DEFAULT + ")",
+            "--alerts-delivery-guarantee");
+
     public static final JobFlag<String> TRANSACTIONAL_ID_PREFIX = JobFlag.valued(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, String.class, "PREFIX",
             "prefix of the sinks' transactional ids; unique per job on a Kafka cluster (default: " + DEFAULT + ")",
             "--transactional-id-prefix").withDefaultText("the --group");
@@ -107,7 +112,7 @@ public final class JobFlags {
 
     private static final List<JobFlag<?>> ALL = List.of(BOOTSTRAP_SERVERS, COMMAND_CONFIG, MODEL, GROUP, FROM_BEGINNING, FRAMES_TOPIC,
             LATENTS_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, VALUE_FORMAT, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, PARALLELISM, DELIVERY_GUARANTEE,
-            TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, THRESHOLD, ADAPTIVE_THRESHOLD, ALERT_MAP_PNG, ALERT_MAP_PNG_MAX_BYTES, FINE_TUNE, REGISTRY, MODEL_UPDATES_TOPIC);
+            ALERTS_DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, THRESHOLD, ADAPTIVE_THRESHOLD, ALERT_MAP_PNG, ALERT_MAP_PNG_MAX_BYTES, FINE_TUNE, REGISTRY, MODEL_UPDATES_TOPIC);
 
     /** Every flag of the job. */
     public static List<JobFlag<?>> all() {

@@ -327,7 +327,8 @@ public final class ScoringJob {
                 .name("latents sink")
                 .uid(UID_LATENTS_SINK);
         DataStream<Alert> alerts = judged.getSideOutput(ThresholdFunction.ALERTS);
-        alerts.sinkTo(sink("alerts", KafkaRecords.alerts(options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.VALUE_FORMAT))))
+        alerts.sinkTo(sink("alerts", KafkaRecords.alerts(options.get(ScoringJobOptions.ALERTS_TOPIC), options.get(ScoringJobOptions.VALUE_FORMAT)),
+                        options.get(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE)))
                 .name("alerts sink")
                 .uid(UID_ALERTS_SINK);
         if (tuning != null) {
@@ -390,8 +391,11 @@ public final class ScoringJob {
     }
 
     private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer) {
-        boolean exactlyOnce = options.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE;
-        return KafkaConnectors.sink(kafka, serializer, exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE,
+        return sink(name, serializer, options.get(ScoringJobOptions.DELIVERY_GUARANTEE));
+    }
+
+    private <T> KafkaSink<T> sink(String name, KafkaRecordSerializationSchema<T> serializer, Delivery delivery) {
+        return KafkaConnectors.sink(kafka, serializer, delivery == Delivery.EXACTLY_ONCE ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE,
                 transactionalIdPrefix() + "-" + name);
     }
 

@@ -85,11 +85,12 @@ final class ScoringJobChecks {
 
         Duration interval = o.get(ScoringJobOptions.CHECKPOINT_INTERVAL);
         check(!interval.isNegative(), "%s must not be negative, got %s", ScoringJobOptions.CHECKPOINT_INTERVAL.key(), interval);
-        Delivery delivery = o.get(ScoringJobOptions.DELIVERY_GUARANTEE);
-        check(!(interval.isZero() && delivery == Delivery.EXACTLY_ONCE),
-                "%s=0 turns checkpointing off, but %s=exactly_once commits its transactions on checkpoints; turn one of them around",
-                ScoringJobOptions.CHECKPOINT_INTERVAL.key(), ScoringJobOptions.DELIVERY_GUARANTEE.key());
-        if (delivery == Delivery.EXACTLY_ONCE) {
+        for (ConfigOption<Delivery> guarantee : List.of(ScoringJobOptions.DELIVERY_GUARANTEE, ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE)) {
+            check(!(interval.isZero() && o.get(guarantee) == Delivery.EXACTLY_ONCE),
+                    "%s=0 turns checkpointing off, but %s=exactly_once commits its transactions on checkpoints; turn one of them around",
+                    ScoringJobOptions.CHECKPOINT_INTERVAL.key(), guarantee.key());
+        }
+        if (anyExactlyOnce(o)) {
             // a transaction stays open for a checkpoint interval at least; the broker aborts it after the timeout
             Duration timeout = KafkaConnectors.transactionTimeout(kafka);
             check(interval.compareTo(timeout) < 0, "%s must be below the sinks' transaction timeout of %s (%s%s), got %s",
@@ -128,6 +129,11 @@ final class ScoringJobChecks {
         }
     }
 
+    /** Whether a sink writes in Kafka transactions (the alerts sink has a guarantee of its own). */
+    private static boolean anyExactlyOnce(Configuration o) {
+        return o.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE || o.get(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE;
+    }
+
     /**
      * The settings against what the cluster accepts.
      *
@@ -138,7 +144,7 @@ final class ScoringJobChecks {
     static List<String> againstBroker(Configuration o, KafkaClientConfig kafka, BrokerLimits limits) {
         List<String> notes = new ArrayList<>();
         Duration timeout = KafkaConnectors.transactionTimeout(kafka);
-        if (o.get(ScoringJobOptions.DELIVERY_GUARANTEE) == Delivery.EXACTLY_ONCE && limits.transactionMaxTimeoutMs().isPresent()
+        if (anyExactlyOnce(o) && limits.transactionMaxTimeoutMs().isPresent()
                 && timeout.toMillis() > limits.transactionMaxTimeoutMs().getAsLong()) {
             throw new IllegalArgumentException("the sinks' transaction timeout of " + timeout + " (" + ProducerConfig.TRANSACTION_TIMEOUT_CONFIG
                     + ") is above the broker's cap of " + Duration.ofMillis(limits.transactionMaxTimeoutMs().getAsLong()) + " ("

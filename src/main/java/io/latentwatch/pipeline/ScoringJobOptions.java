@@ -103,6 +103,18 @@ public final class ScoringJobOptions {
                     .withDescription("exactly_once (Kafka transactions committed on checkpoints; read the topics with"
                             + " isolation.level=read_committed) or at_least_once.");
 
+    /**
+     * The alerts sink's own guarantee: an alert that waits for the next checkpoint is late, and a repeated one is
+     * harmless (it carries its frame_id), so alerts default to at-least-once while the latents stay exactly-once.
+     */
+    public static final ConfigOption<Delivery> ALERTS_DELIVERY_GUARANTEE =
+            ConfigOptions.key("latentwatch.sink.alerts.delivery-guarantee")
+                    .enumType(Delivery.class)
+                    .defaultValue(Delivery.AT_LEAST_ONCE)
+                    .withDescription("The alerts sink's guarantee: at_least_once (written as they are raised, visible within"
+                            + " milliseconds; after a failure an alert may come twice with the same frame_id) or exactly_once"
+                            + " (committed with the checkpoint, like the other sinks; needs checkpointing).");
+
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX =
             ConfigOptions.key("latentwatch.sink.transactional-id-prefix")
                     .stringType()
@@ -358,7 +370,7 @@ public final class ScoringJobOptions {
     public static List<ConfigOption<?>> all() {
         return List.of(
                 BOOTSTRAP_SERVERS, KAFKA_PROPERTIES_FILE, GROUP_ID, STARTING_OFFSETS, FRAMES_TOPIC, LATENTS_TOPIC, ALERTS_TOPIC,
-                VALUE_FORMAT, DLQ_TOPIC, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
+                VALUE_FORMAT, DLQ_TOPIC, DELIVERY_GUARANTEE, ALERTS_DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL, MAX_FRAME_BYTES, MAX_FRAME_SIDE,
                 MAX_FRAME_PIXELS, CHANNEL_POLICY, MODEL_PATH, DEVICE, PRECISION, MAX_BATCH_SIZE, MAX_BATCH_DELAY, BUFFER_TIMEOUT, SCORING_PARALLELISM, THRESHOLD,
                 ADAPTIVE_THRESHOLD, WARM_UP_FRAMES, ADAPTATION_WINDOW, ADAPTATION_QUANTILE, MAX_ADAPTATION, SOURCE_STATE_TTL,
                 ALERT_MAP_PNG, ALERT_MAP_PNG_MAX_BYTES, MODEL_UPDATES_TOPIC, MODEL_UPDATES_SIGNING_KEY_FILE, TUNING_ENABLED, TUNING_REGISTRY, TUNING_KEEP_LAST, TUNING_INTERVAL, TUNING_FRAMES, TUNING_STEPS,

@@ -40,6 +40,31 @@ public final class SyntheticCameraModel {
         return TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(CHANNELS).imageSize(SIZE).latentDim(16).hiddenDims(16, 32, 64).build();
     }
 
+    /** Epochs of the demo's model ({@link #demoOptions()}). */
+    public static final int DEMO_EPOCHS = 8;
+    /**
+     * The demo's calibrated false-alarm rate: at 25 frames/s, 1 % would be 15 false alarms a minute, more than the
+     * alerts of its 5 % anomalies are true ones.
+     */
+    public static final double DEMO_FALSE_ALARM_RATE = 0.003;
+    /** The demo's validation frames: about 3 of them above its threshold. */
+    public static final int DEMO_VALIDATION_FRAMES = 1024;
+
+    /**
+     * The model {@code latentwatch demo} trains: the camera's own 64 × 64 RGB (at 32 × 32 grayscale scratches and stains
+     * are all but gone), a narrow network (hidden 16, 32, 64, latent 32) so that it trains in about a minute on 2 cores,
+     * and the trainer's default score and anomaly map.
+     */
+    public static TrainingOptions.Builder demoOptions() {
+        return TrainingOptions.builder()
+                .optEpochs(DEMO_EPOCHS)
+                .optModel(TrainingOptions.DEFAULT_MODEL.toBuilder().inChannels(3).imageSize(64).latentDim(32).hiddenDims(16, 32, 64).build())
+                .optImageSizeFromData(false)
+                .optChannelsFromData(false)
+                .optFalseAlarmRate(DEMO_FALSE_ALARM_RATE)
+                .optWriteImages(false);
+    }
+
     /** A camera of the scene the model is trained on, without anomalies. */
     public static SyntheticCamera.Builder camera(long seed) {
         return SyntheticCamera.builder().seed(seed).imageSize(SIZE).channels(CHANNELS);
@@ -62,15 +87,26 @@ public final class SyntheticCameraModel {
     }
 
     /**
-     * Trains on the camera of {@code seed} and writes the model directory.
+     * Trains on the camera of {@code seed}, rendered at the options' model size and channels, and writes the model
+     * directory.
      *
-     * @param options usually {@link #options()}, perhaps changed; its data spec is set here
+     * @param options usually {@link #options()} or {@link #demoOptions()}, perhaps changed; its data spec is set here
      * @return the metadata as written
      */
     public static ModelMetadata train(Path dir, long seed, TrainingOptions options, ProgressListener progress) throws IOException {
-        SyntheticCamera camera = camera(seed).build();
+        return train(dir, seed, options, VALIDATION_FRAMES, progress);
+    }
+
+    /**
+     * As {@link #train(Path, long, TrainingOptions, ProgressListener)}, calibrated on {@code validationFrames} normal
+     * frames: a low false-alarm rate needs more of them (the threshold is their quantile).
+     */
+    public static ModelMetadata train(Path dir, long seed, TrainingOptions options, int validationFrames, ProgressListener progress)
+            throws IOException {
+        DipVaeConfig shape = options.model();
+        SyntheticCamera camera = camera(seed).imageSize(shape.imageSize()).channels(shape.inChannels()).build();
         String spec = "synthetic camera seed " + seed + ", frames 0-" + (TRAIN_FRAMES - 1);
         return ModelTrainer.train(options.toBuilder().optDataSpec(spec).build(), new SyntheticDataset(camera, 0, TRAIN_FRAMES),
-                new SyntheticDataset(camera, VALIDATION_START, VALIDATION_FRAMES), dir, progress);
+                new SyntheticDataset(camera, VALIDATION_START, validationFrames), dir, progress);
     }
 }

@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -75,9 +77,13 @@ class ClusterFailoverITCase {
             Thread.sleep(3000); // anything written twice would be committed by now
 
             Map<String, Integer> perFrame = new TreeMap<>();
+            Set<String> flagged = new TreeSet<>();
             for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "latents")) {
                 JsonObject j = Records.json(r);
                 perFrame.merge(j.get("frame_id").getAsString(), 1, Integer::sum);
+                if (j.get("anomaly").getAsBoolean()) {
+                    flagged.add(j.get("frame_id").getAsString());
+                }
             }
             Map<String, Integer> alerts = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, "alerts")) {
@@ -91,7 +97,9 @@ class ClusterFailoverITCase {
 
             assertEquals(total, perFrame.size(), "every frame scored");
             assertEquals(Map.of(), ClusterRuns.notOnce(perFrame), "frames with more than one latents record");
-            assertEquals(Map.of(), ClusterRuns.notOnce(alerts), "frames with more than one alert");
+            // alerts are at-least-once (latentwatch.sink.alerts.delivery-guarantee): none lost, a repeat allowed
+            assertTrue(alerts.keySet().containsAll(flagged), "an alert for each frame its latents record flags; missing: "
+                    + flagged.stream().filter(id -> !alerts.containsKey(id)).toList());
             assertTrue(alerts.size() > 0, "the injected anomalies raise alerts");
             assertEquals("RUNNING", status);
             assertTrue(flink.log(second).contains("scores with model"), "the new TaskManager loaded DJL and the model:\n" + flink.tail(second));

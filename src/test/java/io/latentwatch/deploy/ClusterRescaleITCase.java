@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -82,8 +83,13 @@ class ClusterRescaleITCase {
             Thread.sleep(3000); // anything written twice would be committed by now
 
             Map<String, Integer> perFrame = new TreeMap<>();
+            Set<String> flagged = new TreeSet<>();
             for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), "latents")) {
-                perFrame.merge(Records.json(r).get("frame_id").getAsString(), 1, Integer::sum);
+                JsonObject j = Records.json(r);
+                perFrame.merge(j.get("frame_id").getAsString(), 1, Integer::sum);
+                if (j.get("anomaly").getAsBoolean()) {
+                    flagged.add(j.get("frame_id").getAsString());
+                }
             }
             Map<String, Integer> alerts = new TreeMap<>();
             for (ConsumerRecord<byte[], byte[]> r : Records.readCommitted(kafka.clientProperties(), "alerts")) {
@@ -102,7 +108,9 @@ class ClusterRescaleITCase {
             assertTrue(committedAtStop < total, "stopped mid-stream: " + committedAtStop + " of " + total + " committed");
             assertEquals(total, perFrame.size(), "every frame scored");
             assertEquals(Map.of(), ClusterRuns.notOnce(perFrame), "frames with more than one latents record");
-            assertEquals(Map.of(), ClusterRuns.notOnce(alerts), "frames with more than one alert");
+            // alerts are at-least-once (latentwatch.sink.alerts.delivery-guarantee): none lost, a repeat allowed
+            assertTrue(alerts.keySet().containsAll(flagged), "an alert for each frame its latents record flags; missing: "
+                    + flagged.stream().filter(id -> !alerts.containsKey(id)).toList());
             assertTrue(alerts.size() > 0, "the injected anomalies raise alerts");
             assertEquals(2, scorer.get("parallelism").getAsInt(), "the scorers' parallelism after the resubmission");
             assertEquals(Set.of(first, second), scorerTaskManagers, "the second job's scorers run on both TaskManagers");

@@ -160,7 +160,9 @@ class BrokerFaultsITCase {
                 .set(ScoringJobOptions.SCORING_PARALLELISM, 1)
                 .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
                 .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(10))
-                .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500));
+                .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(500))
+                // the alerts' exactly-once choice (not the default) is held to "once" through the broker's faults
+                .set(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.EXACTLY_ONCE);
     }
 
     private static JobClient start(ScoringJob job, boolean restarts) throws Exception {

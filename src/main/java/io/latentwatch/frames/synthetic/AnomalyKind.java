@@ -1,5 +1,6 @@
 package io.latentwatch.frames.synthetic;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -23,6 +24,9 @@ public enum AnomalyKind {
     BLANK,
     /** A washed-out, nearly white frame: exposure control failed. */
     OVEREXPOSED;
+
+    /** The seven kinds the camera can inject (all but {@link #NONE}), in declaration order. */
+    public static final List<AnomalyKind> INJECTED = List.of(SCRATCH, STAIN, MISSING_PART, FOREIGN_OBJECT, NOISE_BURST, BLANK, OVEREXPOSED);
 
     public boolean isAnomaly() {
         return this != NONE;

@@ -44,7 +44,7 @@ import java.util.SplittableRandom;
  * seed gives the same pixels on every run (of the same Java runtime: Java2D's antialiasing may differ between
  * versions by a level or two at edges), and {@link #frame(long, AnomalyKind)} renders exactly the scene of
  * frame {@code i} with a chosen anomaly, or none. With a lighting drift, frame {@code i} is brighter than the
- * normal scene by {@code drift × i} levels.
+ * normal scene by {@code drift × (i − start index)} levels: the drift starts where the camera does.
  *
  * <p>{@link #next()} keeps a cursor and is not thread-safe; {@link #frame(long)} is.
  */
@@ -83,6 +83,7 @@ public final class SyntheticCamera {
     private final double lightingDrift;
     private final double sensorNoise;
     private long nextIndex;
+    private final long startIndex;
 
     private SyntheticCamera(Builder b) {
         this.seed = b.seed;
@@ -93,6 +94,7 @@ public final class SyntheticCamera {
         this.lightingDrift = b.lightingDrift;
         this.sensorNoise = b.sensorNoise;
         this.nextIndex = b.startIndex;
+        this.startIndex = b.startIndex;
     }
 
     public static Builder builder() {
@@ -454,7 +456,7 @@ public final class SyntheticCamera {
         double ux = Math.cos(s.lightAngle);
         double uy = Math.sin(s.lightAngle);
         double unitsPerPixel = UNITS / imageSize;
-        double offset = lightingDrift * index;
+        double offset = lightingDrift * (index - startIndex);
         for (int py = 0; py < imageSize; py++) {
             double y = (py + 0.5) * unitsPerPixel - UNITS / 2;
             for (int px = 0; px < imageSize; px++) {
@@ -617,7 +619,7 @@ public final class SyntheticCamera {
         return List.of(kinds);
     }
 
-    /** Brightness added per frame, in 8-bit levels (frame i is drift × i levels brighter). */
+    /** Brightness added per frame, in 8-bit levels (frame i is drift × (i − start index) levels brighter). */
     public double lightingDrift() {
         return lightingDrift;
     }
@@ -687,8 +689,8 @@ public final class SyntheticCamera {
         }
 
         /**
-         * A gradual lighting change: frame i gets {@code levelsPerFrame × i} added to every channel (8-bit
-         * levels, before clipping). Negative values darken. Default 0.
+         * A gradual lighting change: frame i gets {@code levelsPerFrame × (i − start index)} added to every channel
+         * (8-bit levels, before clipping). Negative values darken. Default 0.
          */
         public Builder optLightingDrift(double levelsPerFrame) {
             this.lightingDrift = levelsPerFrame;
