@@ -254,18 +254,64 @@ class DeployConsistencyTest {
     }
 
     @Test
-    void kustomizationListsEveryManifestOfItsFolder() throws Exception {
-        Path dir = DeployFiles.k8sDir();
-        Set<String> listed = new LinkedHashSet<>();
-        for (Object r : DeployFiles.list(DeployFiles.loadOne(dir.resolve("kustomization.yaml")), "resources")) {
-            listed.add(r.toString());
+    void kustomizationsListEveryManifestOfTheirFolder() throws Exception {
+        for (Path dir : List.of(DeployFiles.k8sDir(), DeployFiles.k8sDir().resolve("monitoring"))) {
+            Set<String> listed = new LinkedHashSet<>();
+            for (Object r : DeployFiles.list(DeployFiles.loadOne(dir.resolve("kustomization.yaml")), "resources")) {
+                if (!Files.isDirectory(dir.resolve(r.toString()))) {
+                    listed.add(r.toString());
+                }
+            }
+            Set<String> present = new TreeSet<>();
+            try (Stream<Path> files = Files.list(dir)) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml"))
+                        .forEach(present::add);
+            }
+            assertEquals(present, new TreeSet<>(listed), dir.toString());
         }
-        Set<String> present = new TreeSet<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml"))
-                    .forEach(present::add);
+    }
+
+    /**
+     * compose's Grafana reads the provisioning and the dashboard where they are mounted, and its datasource is the
+     * compose Prometheus; on Kubernetes, the monitoring kustomization makes the sidecar's ConfigMap from the same
+     * dashboard file.
+     */
+    @Test
+    void grafanaServesTheOneDashboardFileInComposeAndOnKubernetes() {
+        Map<String, Object> grafana = service("grafana");
+        assertEquals(List.of("metrics"), grafana.get("profiles"));
+        assertTrue(String.valueOf(grafana.get("image")).matches("grafana/grafana:11\\.\\d+\\.\\d+"), "a pinned Grafana 11: " + grafana.get("image"));
+        assertEquals(List.of("prometheus"), grafana.get("depends_on"));
+        Map<String, String> mounts = new LinkedHashMap<>();
+        for (Object v : DeployFiles.list(grafana, "volumes")) {
+            String[] parts = v.toString().split(":");
+            assertEquals("ro", parts.length == 3 ? parts[2] : "", "mounted read-only: " + v);
+            mounts.put(parts[0], parts[1]);
         }
-        assertEquals(present, new TreeSet<>(listed));
+        assertEquals("/etc/grafana/provisioning", mounts.get("./deploy/grafana/provisioning"), mounts.toString());
+        String dashboards = mounts.get("./deploy/grafana/dashboards");
+        Path grafanaDir = DeployFiles.root().resolve("deploy/grafana");
+        Map<String, Object> provider = DeployFiles.map(DeployFiles.loadOne(grafanaDir.resolve("provisioning/dashboards/latentwatch.yml")), "providers", 0);
+        assertEquals(dashboards, DeployFiles.at(provider, "options", "path"), "the provider reads the mounted dashboards");
+        assertEquals(dashboards + "/" + GrafanaDashboard.FILE.getFileName(), DeployFiles.at(grafana, "environment", "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+
+        Map<String, Object> datasource = DeployFiles.map(DeployFiles.loadOne(grafanaDir.resolve("provisioning/datasources/prometheus.yml")), "datasources", 0);
+        assertEquals("http://prometheus:9090", datasource.get("url"));
+        assertTrue(DeployFiles.list(service("prometheus"), "ports").stream().anyMatch(p -> p.toString().endsWith(":9090")));
+
+        Map<String, Object> monitoring = DeployFiles.loadOne(DeployFiles.k8sDir().resolve("monitoring/kustomization.yaml"));
+        assertEquals(DeployFiles.at(DeployFiles.loadOne(DeployFiles.k8sDir().resolve("kustomization.yaml")), "namespace"), monitoring.get("namespace"));
+        Path generatorDir = null;
+        for (Object r : DeployFiles.list(monitoring, "resources")) {
+            Path p = DeployFiles.k8sDir().resolve("monitoring").resolve(r.toString()).normalize();
+            generatorDir = Files.isRegularFile(p.resolve("kustomization.yaml")) ? p : generatorDir;
+        }
+        assertEquals(grafanaDir, generatorDir, "monitoring/ takes in deploy/grafana's kustomization");
+        Map<String, Object> kustomization = DeployFiles.loadOne(grafanaDir.resolve("kustomization.yaml"));
+        Object generator = DeployFiles.at(kustomization, "configMapGenerator", 0);
+        assertEquals(List.of(grafanaDir.relativize(GrafanaDashboard.FILE).toString()), DeployFiles.at(generator, "files"));
+        assertEquals("1", DeployFiles.at(kustomization, "generatorOptions", "labels", "grafana_dashboard"), "the label Grafana's sidecar looks for");
+        assertEquals(true, DeployFiles.at(kustomization, "generatorOptions", "disableNameSuffixHash"));
     }
 
     /**

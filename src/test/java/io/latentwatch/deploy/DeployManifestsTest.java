@@ -64,6 +64,12 @@ class DeployManifestsTest {
             monitoring/pod-monitor.yaml    | 'podMetricsEndpoints:'                | 'podMetricEndpoints:'                 | podMetricEndpoints
             kustomization.yaml             | '- models-pvc.yaml'                   | '- model-pvc.yaml'                    | does not exist
             kustomization.yaml             | 'resources:'                          | 'resource:'                           | resource
+            monitoring/kustomization.yaml  | '- ../../grafana'                     | '- ../../grafna'                      | does not exist
+            ../grafana/kustomization.yaml    | 'dashboards/latentwatch.json'         | 'dashboards/latentwatch.jsn'          | does not exist
+            ../grafana/kustomization.yaml    | '      - dashboards/latentwatch.json' | '      - ../../docs/deploy.md'        | outside
+            ../grafana/kustomization.yaml    | 'configMapGenerator:'                 | 'configMapGenerater:'                 | configMapGenerater
+            ../grafana/kustomization.yaml    | 'disableNameSuffixHash:'              | 'disableNameSufixHash:'               | disableNameSufixHash
+            ../grafana/kustomization.yaml    | '  - name: latentwatch-grafana-dashboard' | '  - name: Latentwatch-Dashboard'     | not a valid Kubernetes name
             """)
     void aBrokenCopyIsRefused(String file, String from, String to, String expected) {
         Path path = DeployFiles.k8sDir().resolve(file);

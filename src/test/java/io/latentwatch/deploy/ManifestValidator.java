@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * Validates Kubernetes manifests the way the API server and the operators would take them: custom resources
  * against their CRD's schema ({@link CrdSchemas}), core and Prometheus Operator kinds through fabric8's models
  * ({@link Fabric8Strict}), metadata names by Kubernetes' naming rule, Flink configuration keys against Flink 2.2
- * ({@link FlinkConfigKeys}), and a kustomization's file references. A kind it has no validator for is an error,
+ * ({@link FlinkConfigKeys}), and a kustomization's file references (a directory it lists is validated as a
+ * kustomization too; the files of its ConfigMap generators must lie inside its directory, as kustomize requires). A kind it has no validator for is an error,
  * so that no manifest goes unchecked.
  */
 final class ManifestValidator {
@@ -48,6 +49,8 @@ final class ManifestValidator {
     private static final Set<String> KUSTOMIZATION_FIELDS = Set.of("apiVersion", "kind", "metadata", "namespace",
             "namePrefix", "nameSuffix", "resources", "components", "labels", "commonLabels", "commonAnnotations",
             "images", "replicas", "patches", "configMapGenerator", "secretGenerator", "generatorOptions");
+    private static final Set<String> GENERATOR_FIELDS = Set.of("name", "namespace", "behavior", "files", "literals", "envs", "options");
+    private static final Set<String> GENERATOR_OPTIONS_FIELDS = Set.of("labels", "annotations", "disableNameSuffixHash", "immutable");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -161,12 +164,65 @@ final class ManifestValidator {
         if (resources instanceof List) {
             for (Object r : (List<?>) resources) {
                 Path p = file.resolveSibling(String.valueOf(r));
-                if (!Files.isRegularFile(p) && !Files.isDirectory(p)) {
+                if (Files.isDirectory(p)) {
+                    Path nested = p.resolve("kustomization.yaml");
+                    if (Files.isRegularFile(nested)) {
+                        validate(nested).forEach(e -> errors.add("resource " + r + ": " + e));
+                    } else {
+                        errors.add("resource " + r + " is a directory without kustomization.yaml");
+                    }
+                } else if (!Files.isRegularFile(p)) {
                     errors.add("resource " + r + " does not exist");
                 }
             }
         } else if (resources != null) {
             errors.add("resources must be a list");
+        }
+        configMapGenerators(file, doc.get("configMapGenerator"), errors);
+        Object options = doc.get("generatorOptions");
+        if (options instanceof Map) {
+            for (Object field : ((Map<?, ?>) options).keySet()) {
+                if (!GENERATOR_OPTIONS_FIELDS.contains(String.valueOf(field))) {
+                    errors.add("unknown generatorOptions field " + field);
+                }
+            }
+        } else if (options != null) {
+            errors.add("generatorOptions must be a mapping");
+        }
+    }
+
+    private static void configMapGenerators(Path file, Object generators, List<String> errors) {
+        if (generators == null) {
+            return;
+        }
+        if (!(generators instanceof List)) {
+            errors.add("configMapGenerator must be a list");
+            return;
+        }
+        Path root = file.toAbsolutePath().normalize().getParent();
+        for (Object g : (List<?>) generators) {
+            if (!(g instanceof Map)) {
+                errors.add("configMapGenerator: an entry is not a mapping");
+                continue;
+            }
+            Map<?, ?> generator = (Map<?, ?>) g;
+            generator.keySet().stream().filter(f -> !GENERATOR_FIELDS.contains(String.valueOf(f)))
+                    .forEach(f -> errors.add("unknown configMapGenerator field " + f));
+            Object name = generator.get("name");
+            if (name == null || !DNS_SUBDOMAIN.matcher(name.toString()).matches()) {
+                errors.add("configMapGenerator name " + name + " is not a valid Kubernetes name");
+            }
+            Object files = generator.get("files");
+            for (Object f : files instanceof List ? (List<?>) files : List.of()) {
+                // [KEY=]PATH; kustomize loads only files inside the kustomization's directory
+                String entry = String.valueOf(f);
+                Path p = root.resolve(entry.substring(entry.indexOf('=') + 1)).normalize();
+                if (!p.startsWith(root)) {
+                    errors.add("configMapGenerator " + name + ": file " + entry + " is outside " + root.getFileName() + "/ (kustomize refuses it)");
+                } else if (!Files.isRegularFile(p)) {
+                    errors.add("configMapGenerator " + name + ": file " + entry + " does not exist");
+                }
+            }
         }
     }
 }

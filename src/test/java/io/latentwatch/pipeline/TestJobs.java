@@ -4,8 +4,8 @@ import io.latentwatch.TestModels;
 import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 
-/** The scoring job as the integration tests build it. */
-final class TestJobs {
+/** The scoring job as the integration tests build it (here and in io.latentwatch.deploy). */
+public final class TestJobs {
 
     private TestJobs() {}
 
@@ -13,7 +13,7 @@ final class TestJobs {
      * A job of the test model on the CPU, on the topics {@code PREFIX + frames | latents | alerts | dlq | updates},
      * consumer group {@code PREFIX + group}, from the frames' earliest offset; each test adds what it is about.
      */
-    static ScoringJob.Builder onTopics(EmbeddedKafka kafka, String prefix) {
+    public static ScoringJob.Builder onTopics(EmbeddedKafka kafka, String prefix) {
         return ScoringJob.builder()
                 .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
                 .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())

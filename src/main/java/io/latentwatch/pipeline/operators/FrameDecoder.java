@@ -9,6 +9,8 @@ import io.latentwatch.pipeline.kafka.RawFrame;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.ConfigOption;
@@ -40,7 +42,9 @@ import org.apache.flink.util.OutputTag;
  * model's size is decoded whole. Either is converted by {@link ImageFrames}, exactly as training converts it (a frame
  * of the model's size through its bulk raster path).
  *
- * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters).
+ * <p>Metrics (group {@code latentwatch}): {@code framesIn}, {@code framesDeadLettered} (counters), and
+ * {@code framesDeadLettered} per {@link DeadLetterReason} in the key-value group {@code reason} (Prometheus: the label
+ * {@code reason}).
  */
 public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
 
@@ -96,6 +100,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
 
     private transient Counter framesIn;
     private transient Counter deadLettered;
+    private transient Map<DeadLetterReason, Counter> deadLetteredByReason;
 
     /**
      * @param channels the model's in_channels (1 or 3)
@@ -131,6 +136,12 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
         MetricGroup metrics = getRuntimeContext().getMetricGroup().addGroup("latentwatch");
         framesIn = metrics.counter("framesIn");
         deadLettered = metrics.counter("framesDeadLettered");
+        // every reason registered up front, at 0: a counter that first appears at 1 never shows in a rate(), and a
+        // reason is often a single bad record
+        deadLetteredByReason = new EnumMap<>(DeadLetterReason.class);
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            deadLetteredByReason.put(reason, metrics.addGroup("reason", reason.label()).counter("framesDeadLettered"));
+        }
         ImageIO.setUseCache(false); // decode in memory, never through temporary files
     }
 
@@ -141,6 +152,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             out.collect(decode(raw));
         } catch (Refused r) {
             deadLettered.inc();
+            deadLetteredByReason.get(r.reason).inc();
             ctx.output(DEAD_LETTERS, new DeadLetter(raw, r.stage, r.getMessage()));
         }
     }
@@ -152,32 +164,32 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
      */
     Frame decode(RawFrame raw) throws Refused {
         if (raw.key == null || raw.key.length == 0) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "no key: the key must be the source id");
+            throw new Refused(DeadLetterReason.NO_KEY, "no key: the key must be the source id");
         }
         // both travel in every latents and alert record: unbounded, one record could outgrow what the sinks may write
         if (raw.key.length > MAX_ID_BYTES) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "key too long: " + raw.key.length + " bytes, a source id has at most " + MAX_ID_BYTES);
+            throw new Refused(DeadLetterReason.KEY_TOO_LONG, "key too long: " + raw.key.length + " bytes, a source id has at most " + MAX_ID_BYTES);
         }
         String source = raw.keyString();
         long capturedAt = capturedAt(raw);
         byte[] frameIdHeader = raw.header(FRAME_ID_HEADER);
         if (frameIdHeader != null && frameIdHeader.length > MAX_ID_BYTES) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame-id header too long: " + frameIdHeader.length + " bytes, at most " + MAX_ID_BYTES);
+            throw new Refused(DeadLetterReason.FRAME_ID_TOO_LONG, "frame-id header too long: " + frameIdHeader.length + " bytes, at most " + MAX_ID_BYTES);
         }
         String frameId = frameIdHeader == null || frameIdHeader.length == 0 ? raw.position() : new String(frameIdHeader, StandardCharsets.UTF_8);
         byte[] value = raw.value;
         if (value != null && value.length > maxBytes) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
+            throw new Refused(DeadLetterReason.FRAME_TOO_LARGE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
                     + " (" + MAX_FRAME_BYTES.key() + ")");
         }
         ImageReading.Decoded decoded = read(value);
         BufferedImage image = decoded.image();
         int components = image.getColorModel().getNumColorComponents();
         if (components != 1 && components != 3) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channels, expected 1 or 3");
+            throw new Refused(DeadLetterReason.WRONG_CHANNELS, "wrong channel count: the image has " + components + " colour channels, expected 1 or 3");
         }
         if (channelPolicy == ChannelPolicy.EXACT && components != channels) {
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "wrong channel count: the image has " + components + " colour channel"
+            throw new Refused(DeadLetterReason.WRONG_CHANNELS, "wrong channel count: the image has " + components + " colour channel"
                     + (components == 1 ? "" : "s") + ", the model takes " + channels + " (" + CHANNEL_POLICY.key() + "=exact)");
         }
         // the image's own size (a subsampled decode's too), in which the frame's region and peak are given
@@ -194,7 +206,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
             String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
-            throw new Refused(DeadLetter.STAGE_VALIDATE, "captured-at header is not epoch milliseconds: '" + shown + "'");
+            throw new Refused(DeadLetterReason.BAD_CAPTURED_AT, "captured-at header is not epoch milliseconds: '" + shown + "'");
         }
     }
 
@@ -205,34 +217,36 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
             image = ImageReading.open(value);
         } catch (IOException e) {
             // empty, not an image, another format, or a header that cannot be read
-            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
+            throw new Refused(value == null || value.length == 0 ? DeadLetterReason.EMPTY : DeadLetterReason.UNDECODABLE, e.getMessage());
         }
         try (image) {
             int w = image.width();
             int h = image.height();
             if (w > maxSide || h > maxSide) {
-                throw new Refused(DeadLetter.STAGE_VALIDATE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
+                throw new Refused(DeadLetterReason.IMAGE_TOO_LARGE, "image too large: " + w + "x" + h + " pixels, the limit is " + maxSide
                         + " per side (" + MAX_FRAME_SIDE.key() + ")");
             }
             try {
                 image.check(new ImageReading.PixelBudget(maxPixels, MAX_FRAME_PIXELS.key()));
             } catch (ImageReading.TooLarge e) {
-                throw new Refused(DeadLetter.STAGE_VALIDATE, e.getMessage());
+                throw new Refused(DeadLetterReason.IMAGE_TOO_LARGE, e.getMessage());
             }
             return image.decode(imageSize);
         } catch (IOException e) {
-            throw new Refused(DeadLetter.STAGE_DECODE, e.getMessage());
+            throw new Refused(DeadLetterReason.UNDECODABLE, e.getMessage());
         }
     }
 
-    /** Why a record cannot be scored, and at which stage. */
+    /** Why a record cannot be scored (its category and the full message), and at which stage. */
     static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
+        final DeadLetterReason reason;
         final String stage;
 
-        Refused(String stage, String reason) {
-            super(reason, null, false, false);
-            this.stage = stage;
+        Refused(DeadLetterReason reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+            this.stage = reason.stage();
         }
     }
 }

@@ -19,6 +19,8 @@ import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,34 +101,56 @@ class FrameDecoderTest {
         FrameDecoder.Refused r = refused(d, raw(null, png));
         assertEquals("validate", r.stage);
         assertEquals("no key: the key must be the source id", r.getMessage());
+        assertEquals(DeadLetterReason.NO_KEY, r.reason);
         r = refused(d, raw("c", new byte[0]));
         assertEquals("decode", r.stage);
         assertEquals("empty image (0 bytes)", r.getMessage());
+        assertEquals(DeadLetterReason.EMPTY, r.reason);
         r = refused(d, raw("c", null));
         assertEquals("empty image (0 bytes)", r.getMessage());
+        assertEquals(DeadLetterReason.EMPTY, r.reason);
         r = refused(d, raw("c", "hello".getBytes(StandardCharsets.UTF_8)));
         assertEquals("decode", r.stage);
         assertEquals("not an image (not PNG, JPEG or BMP data)", r.getMessage());
+        assertEquals(DeadLetterReason.UNDECODABLE, r.reason);
         r = refused(d, raw("c", java.util.Arrays.copyOf(png, png.length - 40)));
         assertEquals("decode", r.stage);
         assertTrue(r.getMessage().startsWith("undecodable image: "), r.getMessage());
+        assertEquals(DeadLetterReason.UNDECODABLE, r.reason);
         r = refused(d, raw("c", new byte[10_001]));
         assertEquals("validate", r.stage);
         assertEquals("frame too large: 10001 bytes, the limit is 10000 (latentwatch.frames.max-bytes)", r.getMessage());
+        assertEquals(DeadLetterReason.FRAME_TOO_LARGE, r.reason);
         r = refused(d, raw("c", ImageEncoding.png(new BufferedImage(300, 10, BufferedImage.TYPE_BYTE_GRAY))));
         assertEquals("validate", r.stage);
         assertEquals("image too large: 300x10 pixels, the limit is 256 per side (latentwatch.frames.max-side)", r.getMessage());
+        assertEquals(DeadLetterReason.IMAGE_TOO_LARGE, r.reason);
         r = refused(d, raw("c", rgb.frame(0).encodePng()));
         assertEquals("validate", r.stage);
         assertEquals("wrong channel count: the image has 3 colour channels, the model takes 1 (latentwatch.frames.channel-policy=exact)", r.getMessage());
+        assertEquals(DeadLetterReason.WRONG_CHANNELS, r.reason);
         r = refused(d, raw("c".repeat(257), png));
         assertEquals("key too long: 257 bytes, a source id has at most 256", r.getMessage());
+        assertEquals(DeadLetterReason.KEY_TOO_LONG, r.reason);
         r = refused(d, raw("c", png, "frame-id", "f".repeat(300)));
         assertEquals("frame-id header too long: 300 bytes, at most 256", r.getMessage());
+        assertEquals(DeadLetterReason.FRAME_ID_TOO_LONG, r.reason);
         assertEquals(DeadLetter.STAGE_VALIDATE, r.stage);
         r = refused(d, raw("c", png, "captured-at", "noon"));
         assertEquals("validate", r.stage);
         assertEquals("captured-at header is not epoch milliseconds: 'noon'", r.getMessage());
+        assertEquals(DeadLetterReason.BAD_CAPTURED_AT, r.reason);
+    }
+
+    @Test
+    void everyReasonHasAStableShortLabelOfItsStage() {
+        Set<String> labels = new HashSet<>();
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            assertTrue(reason.label().matches("[a-z]+(_[a-z]+)*"), reason.label());
+            assertTrue(labels.add(reason.label()), "one label per reason: " + reason.label());
+            assertTrue(Set.of(DeadLetter.STAGE_DECODE, DeadLetter.STAGE_VALIDATE).contains(reason.stage()), reason.toString());
+        }
+        assertEquals("image_too_large", DeadLetterReason.IMAGE_TOO_LARGE.label());
     }
 
     @Test
@@ -144,6 +168,7 @@ class FrameDecoderTest {
             assertEquals("validate", r.stage);
             assertEquals("image too large: 30000x30000 pixels (900000000), the limit is 16777216 pixels (latentwatch.frames.max-pixels)",
                     r.getMessage());
+            assertEquals(DeadLetterReason.IMAGE_TOO_LARGE, r.reason);
         }
         FrameDecoder tight = new FrameDecoder(1, 32, 10_000, 256, 1000, ChannelPolicy.CONVERT);
         FrameDecoder.Refused r = refused(tight, raw("cam-1", gray.frame(0).encodePng()));
