@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 /**
  * The {@code latentwatch} command: one subcommand per task of DESIGN.md's CLI table.
  *
- * <p>The streaming subcommands (demo, run, produce, broker, benchmark pipeline and faults) are registered only when Flink and
+ * <p>The streaming subcommands (demo, run, console, produce, broker, benchmark pipeline and faults) are registered only when Flink and
  * Kafka are on the class path: picocli reflects over every registered command's methods, and those name Flink and
  * Kafka types, so on the model-only class path of {@code scripts/gpu-kit.sh} they would stop every command. For the
  * same reason those that need the development broker or producer ({@code io.latentwatch.dev}: demo, produce, broker,
@@ -70,6 +70,7 @@ public final class LatentwatchCommand implements Runnable {
         cl.addSubcommand(new ScoreImagesCommand());
         if (streaming) {
             cl.addSubcommand(new RunCommand());
+            cl.addSubcommand(new ConsoleCommand());
         }
         if (dev) {
             cl.addSubcommand(new ProduceCommand());

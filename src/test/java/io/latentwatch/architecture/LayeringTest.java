@@ -47,6 +47,15 @@ class LayeringTest {
     }
 
     @Test
+    void theConsoleReadsKafkaWithoutFlinkOrTheJob() {
+        ArchRule rule = noClasses()
+            .that().resideInAPackage("io.latentwatch.console..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "io.latentwatch.pipeline", "io.latentwatch.pipeline.operators..")
+            .because("the alert console watches the job's topics with a plain Kafka consumer; it runs beside the job, not in it");
+        rule.check(MAIN);
+    }
+
+    @Test
     void flinkFunctionsLiveInOperators() {
         ArchRule rule = noClasses()
             .that().resideOutsideOfPackage("io.latentwatch.pipeline.operators..")
@@ -69,6 +78,7 @@ class LayeringTest {
         ArchRule rule = Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("cli").definedBy("io.latentwatch.cli..")
             .layer("dev").definedBy("io.latentwatch.dev..")
+            .layer("console").definedBy("io.latentwatch.console..")
             .layer("pipeline").definedBy("io.latentwatch.pipeline")
             .layer("operators").definedBy("io.latentwatch.pipeline.operators..")
             .layer("kafka").definedBy("io.latentwatch.pipeline.kafka..")
@@ -82,11 +92,12 @@ class LayeringTest {
             .layer("model").definedBy("io.latentwatch.model..")
             .whereLayer("cli").mayNotBeAccessedByAnyLayer()
             .whereLayer("dev").mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("console").mayOnlyBeAccessedByLayers("cli")
             .whereLayer("pipeline").mayOnlyBeAccessedByLayers("cli", "dev")
             .whereLayer("operators").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline")
-            .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators")
+            .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "dev", "console", "pipeline", "operators")
             .whereLayer("tuning").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka", "tuning")
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "dev", "console", "pipeline", "operators", "kafka", "tuning")
             .whereLayer("evaluation").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka", "tuning",
                     "registry")
             .whereLayer("training").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka", "tuning",
@@ -95,7 +106,7 @@ class LayeringTest {
                     "registry", "evaluation", "training")
             .whereLayer("data").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka", "tuning",
                     "registry", "evaluation", "training", "scoring")
-            .whereLayer("frames").mayOnlyBeAccessedByLayers("cli", "dev", "pipeline", "operators", "kafka", "tuning",
+            .whereLayer("frames").mayOnlyBeAccessedByLayers("cli", "dev", "console", "pipeline", "operators", "kafka", "tuning",
                     "registry", "evaluation", "training", "scoring", "data");
         rule.check(MAIN);
     }

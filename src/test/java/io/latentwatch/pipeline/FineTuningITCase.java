@@ -10,7 +10,6 @@ import io.latentwatch.TestModels;
 import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.ModelDirectory;
-import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import io.latentwatch.registry.ModelRegistry;
 import io.latentwatch.scoring.ScoredFrame;
 import java.nio.charset.StandardCharsets;
@@ -548,36 +547,7 @@ class FineTuningITCase {
 
     /** Fine-tuning after every 40 sampled frames (every frame sampled), the first 20 the reference set, lenient gate. */
     private ScoringJob.Builder job(Topics t) {
-        String p = t.frames.substring(0, t.frames.length() - "frames".length());
-        return ScoringJob.builder()
-                .optKafkaClientConfig(KafkaClientConfig.of(kafka.clientProperties()))
-                .set(ScoringJobOptions.MODEL_PATH, TestModels.detector().toString())
-                .set(ScoringJobOptions.DEVICE, "cpu")
-                .set(ScoringJobOptions.FRAMES_TOPIC, t.frames)
-                .set(ScoringJobOptions.LATENTS_TOPIC, t.latents)
-                .set(ScoringJobOptions.ALERTS_TOPIC, t.alerts)
-                .set(ScoringJobOptions.DLQ_TOPIC, t.dlq)
-                .set(ScoringJobOptions.MODEL_UPDATES_TOPIC, t.updates)
-                .set(ScoringJobOptions.GROUP_ID, p + "group")
-                .set(ScoringJobOptions.TRANSACTIONAL_ID_PREFIX, p + "tx")
-                .set(ScoringJobOptions.STARTING_OFFSETS, ScoringJobOptions.StartingOffsets.EARLIEST)
-                .set(ScoringJobOptions.SCORING_PARALLELISM, 1)
-                .set(ScoringJobOptions.MAX_BATCH_SIZE, 8)
-                .set(ScoringJobOptions.MAX_BATCH_DELAY, Duration.ofMillis(5))
-                .set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofMillis(300))
-                .set(ScoringJobOptions.TUNING_ENABLED, true)
-                .set(ScoringJobOptions.TUNING_REGISTRY, registry().toString())
-                .set(ScoringJobOptions.TUNING_SAMPLE_RATE, 1.0)
-                .set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, 20)
-                .set(ScoringJobOptions.TUNING_FRAMES, 40)
-                .set(ScoringJobOptions.TUNING_STEPS, 8)
-                .set(ScoringJobOptions.TUNING_BATCH_SIZE, 16)
-                .set(ScoringJobOptions.TUNING_LEARNING_RATE, 1e-4)
-                .set(ScoringJobOptions.TUNING_DEVICE, "cpu")
-                .set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2)
-                .set(ScoringJobOptions.TUNING_GATE_MIN_HELD_OUT, 16)
-                .set(ScoringJobOptions.TUNING_GATE_TOLERANCE, 1.0)
-                .set(ScoringJobOptions.TUNING_GATE_REFERENCE_TOLERANCE, 1.0);
+        return TestJobs.fineTuning(kafka, t.frames.substring(0, t.frames.length() - "frames".length()), registry());
     }
 
     private static JobClient start(ScoringJob job, Configuration conf) throws Exception {

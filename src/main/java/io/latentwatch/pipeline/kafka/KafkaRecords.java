@@ -7,15 +7,12 @@ import io.latentwatch.scoring.ScoredFrame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.header.Header;
 
 /**
  * The job's Kafka (de)serialisers: frames and model updates in; latents, alerts, dead letters and model updates out
@@ -32,14 +29,7 @@ public final class KafkaRecords {
 
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawFrame> out) {
-            List<String> keys = new ArrayList<>();
-            List<byte[]> values = new ArrayList<>();
-            for (Header h : r.headers()) {
-                keys.add(h.key());
-                values.add(h.value());
-            }
-            out.collect(new RawFrame(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(),
-                    keys.toArray(String[]::new), values.toArray(byte[][]::new)));
+            out.collect(RawFrame.of(r));
         }
 
         @Override

@@ -86,8 +86,8 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
     /** The side output of refused records. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
-    public static final String FRAME_ID_HEADER = "frame-id";
-    public static final String CAPTURED_AT_HEADER = "captured-at";
+    public static final String FRAME_ID_HEADER = RawFrame.FRAME_ID_HEADER;
+    public static final String CAPTURED_AT_HEADER = RawFrame.CAPTURED_AT_HEADER;
     /** The longest source id (key) and frame id (header) taken, in bytes. */
     public static final int MAX_ID_BYTES = 256;
 
@@ -176,7 +176,7 @@ public final class FrameDecoder extends ProcessFunction<RawFrame, Frame> {
         if (frameIdHeader != null && frameIdHeader.length > MAX_ID_BYTES) {
             throw new Refused(DeadLetterReason.FRAME_ID_TOO_LONG, "frame-id header too long: " + frameIdHeader.length + " bytes, at most " + MAX_ID_BYTES);
         }
-        String frameId = frameIdHeader == null || frameIdHeader.length == 0 ? raw.position() : new String(frameIdHeader, StandardCharsets.UTF_8);
+        String frameId = raw.frameId();
         byte[] value = raw.value;
         if (value != null && value.length > maxBytes) {
             throw new Refused(DeadLetterReason.FRAME_TOO_LARGE, "frame too large: " + value.length + " bytes, the limit is " + maxBytes
