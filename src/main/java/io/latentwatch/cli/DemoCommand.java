@@ -1,7 +1,6 @@
 package io.latentwatch.cli;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.latentwatch.console.AlertConsole;
 import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.dev.FrameProducer;
 import io.latentwatch.frames.synthetic.AnomalyKind;
@@ -9,6 +8,7 @@ import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
+import io.latentwatch.pipeline.JobFlag;
 import io.latentwatch.pipeline.JobFlags;
 import io.latentwatch.pipeline.ScoringJob;
 import io.latentwatch.pipeline.ScoringJobOptions;
@@ -17,34 +17,25 @@ import io.latentwatch.training.ProgressListener;
 import io.latentwatch.training.SyntheticCameraModel;
 import io.latentwatch.training.TrainingOptions;
 import io.latentwatch.training.TrainingProgress;
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -162,8 +153,8 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--anomaly-kinds: " + e.getMessage());
         }
-        ScoringJobOptions.Delivery latentsGuarantee = guarantee("--delivery-guarantee", delivery);
-        ScoringJobOptions.Delivery alertsGuarantee = guarantee("--alerts-delivery-guarantee", alertsDelivery);
+        ScoringJobOptions.Delivery latentsGuarantee = guarantee(JobFlags.DELIVERY_GUARANTEE, delivery);
+        ScoringJobOptions.Delivery alertsGuarantee = guarantee(JobFlags.ALERTS_DELIVERY_GUARANTEE, alertsDelivery);
         PrintWriter out = LatentwatchCommand.out(spec);
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
@@ -256,6 +247,11 @@ final class DemoCommand implements Callable<Integer> {
                     rate, TimeUtils.formatWithHighestUnit(duration), sources, anomalyRate * 100, String.join(",", anomalyKinds), lightingDrift);
             out.flush();
 
+            AlertConsole alertConsole = console ? startConsole(client) : null;
+            if (alertConsole != null) {
+                out.printf("alert console: %s%n", alertConsole.url());
+                out.flush();
+            }
             Map<String, FrameProducer.Sent> truth = new ConcurrentHashMap<>();
             DemoReader reader = new DemoReader(client, truth, out, quiet);
             Thread readerThread = new Thread(reader, "latentwatch-demo-reader");
@@ -286,6 +282,9 @@ final class DemoCommand implements Callable<Integer> {
                 } catch (Exception e) {
                     // ended already
                 }
+                if (alertConsole != null) {
+                    alertConsole.close();
+                }
             }
             if (reader.failure.get() != null) {
                 throw new IllegalStateException("reading the results failed: " + reader.failure.get().getMessage(), reader.failure.get());
@@ -294,6 +293,15 @@ final class DemoCommand implements Callable<Integer> {
         out.println("demo stopped");
         out.flush();
         return 0;
+    }
+
+    private AlertConsole startConsole(KafkaClientConfig client) throws IOException {
+        try {
+            return AlertConsole.builder().setKafkaClientConfig(client).optPort(consolePort).build().start();
+        } catch (BindException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--console-port: " + e.getMessage()
+                    + "; choose another port, 0 for a free one, or --no-console");
+        }
     }
 
     /**
@@ -354,11 +362,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** A guarantee flag read as the job's flag of that name reads it. */
-    private ScoringJobOptions.Delivery guarantee(String flag, String value) {
+    private ScoringJobOptions.Delivery guarantee(JobFlag<ScoringJobOptions.Delivery> flag, String value) {
         try {
-            return JobFlags.DELIVERY_GUARANTEE.parse(value);
+            return flag.parse(value);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

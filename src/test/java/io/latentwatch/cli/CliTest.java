@@ -237,6 +237,19 @@ class CliTest {
         assertEquals(1, halfOnCpu.code);
         assertEquals("latentwatch benchmark model: precision fp16 needs a GPU; on cpu() use fp32", halfOnCpu.err.strip());
 
+        // the demo checks its flags before it trains for a minute
+        Run badConsolePort = run("demo", "--console-port", "70000");
+        assertEquals(2, badConsolePort.code);
+        assertEquals("latentwatch demo: --console-port must be in 0..65535 (0 = a free port), got 70000 (see --help)", badConsolePort.err.strip());
+        Run badGuarantee = run("demo", "--alerts-delivery-guarantee", "twice");
+        assertEquals(2, badGuarantee.code);
+        assertEquals("latentwatch demo: --alerts-delivery-guarantee takes exactly-once or at-least-once, got 'twice' (see --help)",
+                badGuarantee.err.strip());
+        Run badKind = run("demo", "--anomaly-kinds", "scratch,dent");
+        assertEquals(2, badKind.code);
+        assertEquals(1, badKind.err.strip().lines().count(), badKind.err);
+        assertTrue(badKind.err.contains("unknown anomaly kind 'dent'"), badKind.err);
+
         Run bf16 = run("score-images", "--model", "m", "--precision", "bf16", "x.png");
         assertEquals(1, bf16.code);
         assertEquals(1, bf16.err.strip().lines().count(), bf16.err);

@@ -66,12 +66,13 @@ class JobArgumentsTest {
     void aBadArgumentIsNamed() {
         assertEquals("--max-batch-size takes a whole number, got 'many'", error("--max-batch-size", "many"));
         assertEquals("--delivery-guarantee takes exactly-once or at-least-once, got 'twice'", error("--delivery-guarantee", "twice"));
+        assertEquals("--alerts-delivery-guarantee takes exactly-once or at-least-once, got 'twice'", error("--alerts-delivery-guarantee", "twice"));
         assertEquals("--value-format takes json or avro, got 'protobuf'", error("--value-format", "protobuf"));
         assertEquals("--checkpoint-interval takes a duration (e.g. 20ms, 2s, 1min), got 'soon'", error("--checkpoint-interval=soon"));
         assertEquals("--model needs a value (DIR)", error("--model", "--fine-tune"));
         assertEquals("--fine-tune takes no value, got 'false'", error("--fine-tune=false"));
         assertEquals("expected --flag [value], got 'models'", error("--fine-tune", "models"));
-        assertTrue(error("--modle", "/m").startsWith("unknown flag --modle (known: [adaptive-threshold, alert-map-png, alert-map-png-max-bytes, alerts-topic, "), error("--modle"));
+        assertTrue(error("--modle", "/m").startsWith("unknown flag --modle (known: [adaptive-threshold, alert-map-png, alert-map-png-max-bytes, alerts-delivery-guarantee, alerts-topic, "), error("--modle"));
     }
 
     @Test

@@ -131,7 +131,16 @@ class ScoringJobBuilderTest {
         assertEquals("latentwatch.checkpointing.interval must be below the sinks' transaction timeout of PT20S (transaction.timeout.ms"
                 + " of the Kafka properties), got PT30S", error(c));
         c.set(ScoringJobOptions.DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.AT_LEAST_ONCE);
-        ScoringJob.builder().setConfiguration(c).build(); // no transactions, nothing to time out
+        ScoringJob.builder().setConfiguration(c).build(); // no transactions (alerts are at-least-once by default), nothing to time out
+        c.set(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.EXACTLY_ONCE);
+        assertEquals("latentwatch.checkpointing.interval must be below the sinks' transaction timeout of PT20S (transaction.timeout.ms"
+                + " of the Kafka properties), got PT30S", error(c), "exactly-once alerts alone are transactions too");
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ZERO);
+        assertEquals("latentwatch.checkpointing.interval=0 turns checkpointing off, but latentwatch.sink.alerts.delivery-guarantee=exactly_once"
+                + " commits its transactions on checkpoints; turn one of them around", error(c));
+        c.removeConfig(ScoringJobOptions.ALERTS_DELIVERY_GUARANTEE);
+        ScoringJob.builder().setConfiguration(c).build(); // at-least-once everywhere needs no checkpoints
+        c.set(ScoringJobOptions.CHECKPOINT_INTERVAL, Duration.ofSeconds(30));
 
         // and the broker's cap on it
         c.set(ScoringJobOptions.DELIVERY_GUARANTEE, ScoringJobOptions.Delivery.EXACTLY_ONCE);
