@@ -235,59 +235,58 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Kafka broker on %s, topics %s%n", kafka.bootstrapServers(), String.join(", ", DemoReader.TOPICS));
             KafkaClientConfig client = KafkaClientConfig.of(kafka.clientProperties());
 
-            Configuration conf = jobConfiguration(kafka, modelDir, registry, latentsGuarantee, alertsGuarantee);
-            ScoringJob job = ScoringJob.builder().setConfiguration(conf).optKafkaClientConfig(client).build();
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(conf));
-            env.setParallelism(1);
-            JobClient jobClient = job.start(env);
-            out.printf("scoring job %s running on a local Flink%s%s%n", jobClient.getJobID(),
-                    webUiPort == 0 ? "" : ", web UI http://localhost:" + webUiPort,
-                    fineTune ? ", fine-tuning every " + fineTuneFrames + " sampled normal frames" : "");
-            out.printf(Locale.ROOT, "camera: %.1f frames/s for %s over %d source(s), %.0f %% anomalies (%s), lighting +%.3f levels/frame%n",
-                    rate, TimeUtils.formatWithHighestUnit(duration), sources, anomalyRate * 100, String.join(",", anomalyKinds), lightingDrift);
-            out.flush();
-
-            AlertConsole alertConsole = console ? startConsole(client) : null;
-            if (alertConsole != null) {
-                out.printf("alert console: %s%n", alertConsole.url());
-                out.flush();
-            }
-            Map<String, FrameProducer.Sent> truth = new ConcurrentHashMap<>();
-            DemoReader reader = new DemoReader(client, truth, out, quiet);
-            Thread readerThread = new Thread(reader, "latentwatch-demo-reader");
-            readerThread.start();
-            try {
-                if (!warmUp(out, client, camera, reader, stop)) {
-                    out.println("the job scored no frame within " + READY_TIMEOUT.toSeconds() + " s; stopping");
-                    return 1;
-                }
-                long t0 = System.nanoTime();
-                long sent = FrameProducer.send(client, "frames", FrameProducer.camera(camera, sources, "png"), rate, 0, duration, stop::get,
-                        s -> truth.put(s.frameId(), s));
-                double sendSeconds = (System.nanoTime() - t0) / 1e9;
-                // wait for the last frames to be scored and committed
-                long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (reader.scored.size() < sent && System.nanoTime() < drainEnd && readerThread.isAlive()) {
-                    Thread.sleep(100);
-                }
-                reader.stop.set(true);
-                readerThread.join(10_000);
-                double calibrated = 1 - meta.calibration().get("quantile").getAsDouble();
-                DemoSummary.print(out, reader, truth, sent, sendSeconds, calibrated, "alerts " + label(alertsGuarantee) + ", latents "
-                        + label(latentsGuarantee) + " with checkpoints every " + TimeUtils.formatWithHighestUnit(checkpointInterval));
-            } finally {
-                reader.stop.set(true);
-                try {
-                    jobClient.cancel().get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // ended already
-                }
+            // before the job: a console that cannot listen stops the demo with nothing else to undo but the broker
+            try (AlertConsole alertConsole = console ? startConsole(client) : null) {
                 if (alertConsole != null) {
-                    alertConsole.close();
+                    out.printf("alert console: %s%n", alertConsole.url());
+                    out.flush();
                 }
-            }
-            if (reader.failure.get() != null) {
-                throw new IllegalStateException("reading the results failed: " + reader.failure.get().getMessage(), reader.failure.get());
+                Configuration conf = jobConfiguration(kafka, modelDir, registry, latentsGuarantee, alertsGuarantee);
+                ScoringJob job = ScoringJob.builder().setConfiguration(conf).optKafkaClientConfig(client).build();
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ScoringJob.localEnvironment(conf));
+                env.setParallelism(1);
+                JobClient jobClient = job.start(env);
+                out.printf("scoring job %s running on a local Flink%s%s%n", jobClient.getJobID(),
+                        webUiPort == 0 ? "" : ", web UI http://localhost:" + webUiPort,
+                        fineTune ? ", fine-tuning every " + fineTuneFrames + " sampled normal frames" : "");
+                out.printf(Locale.ROOT, "camera: %.1f frames/s for %s over %d source(s), %.0f %% anomalies (%s), lighting +%.3f levels/frame%n",
+                        rate, TimeUtils.formatWithHighestUnit(duration), sources, anomalyRate * 100, String.join(",", anomalyKinds), lightingDrift);
+                out.flush();
+
+                Map<String, FrameProducer.Sent> truth = new ConcurrentHashMap<>();
+                DemoReader reader = new DemoReader(client, truth, out, quiet);
+                Thread readerThread = new Thread(reader, "latentwatch-demo-reader");
+                readerThread.start();
+                try {
+                    if (!warmUp(out, client, camera, reader, stop)) {
+                        out.println("the job scored no frame within " + READY_TIMEOUT.toSeconds() + " s; stopping");
+                        return 1;
+                    }
+                    long t0 = System.nanoTime();
+                    long sent = FrameProducer.send(client, "frames", FrameProducer.camera(camera, sources, "png"), rate, 0, duration, stop::get,
+                            s -> truth.put(s.frameId(), s));
+                    double sendSeconds = (System.nanoTime() - t0) / 1e9;
+                    // wait for the last frames to be scored and committed
+                    long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (reader.scored.size() < sent && System.nanoTime() < drainEnd && readerThread.isAlive()) {
+                        Thread.sleep(100);
+                    }
+                    reader.stop.set(true);
+                    readerThread.join(10_000);
+                    double calibrated = 1 - meta.calibration().get("quantile").getAsDouble();
+                    DemoSummary.print(out, reader, truth, sent, sendSeconds, calibrated, "alerts " + label(alertsGuarantee) + ", latents "
+                            + label(latentsGuarantee) + " with checkpoints every " + TimeUtils.formatWithHighestUnit(checkpointInterval));
+                } finally {
+                    reader.stop.set(true);
+                    try {
+                        jobClient.cancel().get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        // ended already
+                    }
+                }
+                if (reader.failure.get() != null) {
+                    throw new IllegalStateException("reading the results failed: " + reader.failure.get().getMessage(), reader.failure.get());
+                }
             }
         }
         out.println("demo stopped");

@@ -50,7 +50,8 @@ class DemoCommandITCase {
         for (AnomalyKind k : AnomalyKind.INJECTED) {
             assertTrue(kinds.containsKey(k.label()) && kinds.get(k.label())[0] >= 3, "every kind injected: " + k.label() + "\n" + text);
         }
-        for (String obvious : new String[] {"blank", "overexposed", "noise-burst"}) {
+        // 4 epochs of training see the gross defects only (the default 8 also most noise bursts: docs/streaming.md)
+        for (String obvious : new String[] {"blank", "overexposed"}) {
             long[] k = kinds.get(obvious);
             assertTrue(k[1] >= 0.9 * k[0], obvious + " frames alerted: " + k[1] + " of " + k[0] + "\n" + text);
         }
@@ -58,6 +59,7 @@ class DemoCommandITCase {
         assertTrue(normal[1] <= 0.05 * normal[0], "false alarms: " + normal[1] + " of " + normal[0] + " normal frames\n" + text);
         long alerts = number(text, "alerts: (\\d+), ");
         assertEquals(alerts, kinds.values().stream().mapToLong(k -> k[1]).sum(), "every alert counted under one kind: " + text);
+        assertTrue(alerts - normal[1] >= 0.8 * alerts, "alerts are mostly true ones: " + text);
 
         // fine-tuning happened, and the scorers switched to an accepted version while the demo ran
         assertTrue(number(text, "models: (\\d+) fine-tuned versions accepted") >= 1, text);
