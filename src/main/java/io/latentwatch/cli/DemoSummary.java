@@ -52,8 +52,8 @@ final class DemoSummary {
         }
         long alerts = r.alerted.size();
         out.println("== summary ==");
-        out.printf(Locale.ROOT, "frames: %d sent, %d scored in %.1f s (%.1f frames/s), %d dead letters%n", sent, scored.size(), seconds,
-                scored.size() / seconds, r.deadLetters.get());
+        out.printf(Locale.ROOT, "frames: %d sent, %d scored in %.1f s (%.1f frames/s), %d dead letters%s%n", sent, scored.size(), seconds,
+                scored.size() / seconds, r.deadLetters.get(), r.unreadable.get() == 0 ? "" : ", " + r.unreadable.get() + " unreadable records skipped");
         out.printf(Locale.ROOT, "alerts: %d, %d true, %d false (%d repeats dropped by frame_id)%n", alerts, caught, alerts - caught,
                 r.repeatedAlerts.get());
         out.printf(Locale.ROOT, "alert precision %s, recall %s over %d injected anomalies%n", ratio(caught, alerts), ratio(caught, anomalies), anomalies);
