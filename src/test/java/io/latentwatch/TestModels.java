@@ -21,7 +21,7 @@ import org.apache.kafka.common.utils.Utils;
 
 /**
  * A small DIP-VAE that tells the synthetic camera's anomalies from its normal frames, for the integration tests:
- * the demo's {@link SyntheticCameraModel} (1 × 32 × 32 grayscale, hidden [16, 32, 64], latent 16), trained on the
+ * {@link SyntheticCameraModel}'s small model (1 × 32 × 32 grayscale, hidden [16, 32, 64], latent 16), trained on the
  * CPU by the real trainer for 10 epochs on 3072 normal frames and calibrated on the mse at the 99th percentile of
  * 512 held-out ones. Trained once per JVM (the ITCases share it) into a temporary directory removed at exit; about
  * 40 s on 2 cores with one OpenMP thread (the pom sets OMP_NUM_THREADS=1 for tests: more threads spin against

@@ -61,6 +61,8 @@ final class DemoReader implements Runnable {
     /** Frames in the order their latents records were read. */
     final List<Scored> scored = Collections.synchronizedList(new ArrayList<>());
     final Map<String, Long> alerted = new ConcurrentHashMap<>();
+    /** The region [x, y, w, h] of each alert that had one. */
+    final Map<String, int[]> alertRegions = new ConcurrentHashMap<>();
     final List<Long> alertLatencies = Collections.synchronizedList(new ArrayList<>());
     final List<Decision> decisions = Collections.synchronizedList(new ArrayList<>());
     final AtomicLong deadLetters = new AtomicLong();
@@ -143,6 +145,11 @@ final class DemoReader implements Runnable {
         }
         long latency = now - j.get("captured_at").getAsLong();
         alertLatencies.add(latency);
+        JsonElement region = j.get("region");
+        if (region != null && region.isJsonArray()) {
+            JsonArray r = region.getAsJsonArray();
+            alertRegions.put(id, new int[] {r.get(0).getAsInt(), r.get(1).getAsInt(), r.get(2).getAsInt(), r.get(3).getAsInt()});
+        }
         if (quiet) {
             return;
         }

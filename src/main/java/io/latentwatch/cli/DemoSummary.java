@@ -2,6 +2,7 @@ package io.latentwatch.cli;
 
 import io.latentwatch.dev.FrameProducer;
 import io.latentwatch.frames.synthetic.AnomalyKind;
+import java.awt.Rectangle;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The demo's closing summary: frames and frames/s; alert precision and recall overall and per injected kind; false
@@ -18,6 +20,8 @@ import java.util.Map;
 final class DemoSummary {
 
     static final String NORMAL = "normal";
+    /** Kinds whose injected box is the whole frame: every region is on them. */
+    private static final Set<String> WHOLE_FRAME = Set.of(AnomalyKind.BLANK.label(), AnomalyKind.OVEREXPOSED.label());
 
     private DemoSummary() {}
 
@@ -60,6 +64,10 @@ final class DemoSummary {
         out.printf(Locale.ROOT, "%-16s %7s %8s %7s%n", "kind", "frames", "alerted", "recall");
         kinds.forEach((kind, c) -> out.printf(Locale.ROOT, "%-16s %7d %8d %7s%n", kind, c.scored(), c.alerted(),
                 kind.equals(NORMAL) ? String.format(Locale.ROOT, "(%.1f %% false alarms)", 100 * c.rate()) : ratio(c.alerted(), c.scored())));
+        Located located = located(r.alerted.keySet(), truth, r.alertRegions);
+        out.printf(Locale.ROOT, "regions: %d of %d alerts of local defects (scratch, stain, missing part, foreign object, noise burst) on the"
+                + " injected defect, %d elsewhere, %d without a region%n", located.onDefect(), located.alerts(), located.elsewhere(),
+                located.alerts() - located.onDefect() - located.elsewhere());
         for (VersionSpan v : perVersion(scored, truth, r.alerted)) {
             out.printf(Locale.ROOT, "model v%d scored %d frames over %.0f s: %.1f false alarms/min (calibrated rate: %.1f/min)%n", v.version(),
                     v.frames(), v.minutes() * 60, v.falseAlarms() / v.minutes(), calibratedRate * v.normals() / v.minutes());
@@ -107,6 +115,32 @@ final class DemoSummary {
             }
         });
         return result;
+    }
+
+    /** Alerts of the defects that cover part of the frame, and where their regions lay. */
+    record Located(long alerts, long onDefect, long elsewhere) {}
+
+    /** Whether each alert of a local defect put its region on the injected box (any overlap counts). */
+    static Located located(Set<String> alerted, Map<String, FrameProducer.Sent> truth, Map<String, int[]> regions) {
+        long alerts = 0;
+        long onDefect = 0;
+        long elsewhere = 0;
+        for (String id : alerted) {
+            FrameProducer.Sent t = truth.get(id);
+            if (t == null || t.region() == null || WHOLE_FRAME.contains(t.label())) {
+                continue;
+            }
+            alerts++;
+            int[] r = regions.get(id);
+            if (r != null) {
+                if (t.region().intersects(new Rectangle(r[0], r[1], r[2], r[3]))) {
+                    onDefect++;
+                } else {
+                    elsewhere++;
+                }
+            }
+        }
+        return new Located(alerts, onDefect, elsewhere);
     }
 
     /** The frames each model version scored, in the order the versions served. */

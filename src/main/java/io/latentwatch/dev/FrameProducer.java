@@ -7,6 +7,7 @@ import io.latentwatch.frames.synthetic.CameraFrame;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import io.latentwatch.pipeline.operators.FrameDecoder;
+import java.awt.Rectangle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -29,11 +30,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class FrameProducer {
 
-    /** One frame to send and what is known about it. */
-    public record Item(String source, String frameId, byte[] value, String label, boolean anomaly) {}
+    /**
+     * One frame to send and what is known about it: its label and, where known, the anomaly's bounding box in the
+     * frame's pixels (null where unknown or normal).
+     */
+    public record Item(String source, String frameId, byte[] value, String label, boolean anomaly, Rectangle region) {
+        public Item(String source, String frameId, byte[] value, String label, boolean anomaly) {
+            this(source, frameId, value, label, anomaly, null);
+        }
+    }
 
-    /** A frame as sent. */
-    public record Sent(String source, String frameId, long capturedAt, String label, boolean anomaly, int bytes) {}
+    /** A frame as sent, with its item's label and anomaly box. */
+    public record Sent(String source, String frameId, long capturedAt, String label, boolean anomaly, Rectangle region, int bytes) {}
 
     /** Frame {@code i} of a stream. */
     @FunctionalInterface
@@ -56,7 +64,7 @@ public final class FrameProducer {
             CameraFrame f = camera.frame(start + i);
             String source = "cam-" + (i % sources);
             byte[] bytes = "jpeg".equals(format) ? f.encodeJpeg() : f.encodePng();
-            return new Item(source, source + "-" + f.index(), bytes, f.anomaly().label(), f.isAnomaly());
+            return new Item(source, source + "-" + f.index(), bytes, f.anomaly().label(), f.isAnomaly(), f.isAnomaly() ? f.region() : null);
         };
     }
 
@@ -147,7 +155,7 @@ public final class FrameProducer {
                                 failure.compareAndSet(null, e);
                             }
                         });
-                listener.accept(new Sent(item.source(), item.frameId(), now, item.label(), item.anomaly(), item.value().length));
+                listener.accept(new Sent(item.source(), item.frameId(), now, item.label(), item.anomaly(), item.region(), item.value().length));
                 sent++;
             }
             producer.flush();

@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The small model of the synthetic camera that {@code latentwatch demo} trains when it is given none, and that the
- * integration tests share: 1 × 32 × 32 grayscale, hidden 16, 32, 64, latent 16, trained by {@link ModelTrainer} on
+ * Models of the synthetic camera trained by {@link ModelTrainer}: the one {@code latentwatch demo} trains when it is
+ * given none ({@link #demoOptions()}), and the small one the integration tests share: 1 × 32 × 32 grayscale, hidden 16, 32, 64, latent 16, trained by {@link ModelTrainer} on
  * the camera's normal frames 0 to {@value #TRAIN_FRAMES} − 1 and calibrated on {@value #VALIDATION_FRAMES} normal
  * frames from {@value #VALIDATION_START} on (other scenes than the training frames').
  *

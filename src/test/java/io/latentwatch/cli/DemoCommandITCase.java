@@ -74,6 +74,9 @@ class DemoCommandITCase {
         long p50 = Long.parseLong(latency.group(1));
         assertTrue(p50 <= Long.parseLong(latency.group(2)) && p50 < 1000, "p50 " + p50 + " ms: " + text);
         assertTrue(Pattern.compile("(?m)^ALERT cam-\\d .* region \\d+x\\d+ at \\(\\d+,\\d+\\)").matcher(text).find(), "alerts with regions: " + text);
+        Matcher regions = Pattern.compile("regions: (\\d+) of (\\d+) alerts of local defects .* on the injected defect, (\\d+) elsewhere").matcher(text);
+        assertTrue(regions.find(), text);
+        assertTrue(Long.parseLong(regions.group(1)) + Long.parseLong(regions.group(3)) <= Long.parseLong(regions.group(2)), text);
         assertTrue(Pattern.compile("(?m)^alert console: http://localhost:\\d+/$").matcher(text).find(), text);
         assertTrue(text.trim().endsWith("demo stopped"), text);
         ThreadLeaks.assertNoNewThreads(before, Duration.ofSeconds(20));
