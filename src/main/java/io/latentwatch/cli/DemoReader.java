@@ -44,17 +44,8 @@ final class DemoReader implements Runnable {
     /** A scored frame: the model version that scored it and whether it was judged anomalous. */
     record Scored(String frameId, long capturedAt, long version, boolean anomaly) {}
 
-    /** A model decision, with when the demo saw it and the first frame the scorers scored with it. */
-    static final class Decision {
-        final ModelUpdate update;
-        final long seenAt;
-        volatile String firstFrame;
-
-        Decision(ModelUpdate update, long seenAt) {
-            this.update = update;
-            this.seenAt = seenAt;
-        }
-    }
+    /** A model decision and when the demo saw it. */
+    record Decision(ModelUpdate update, long seenAt) {}
 
     final AtomicBoolean stop = new AtomicBoolean();
     final AtomicReference<Exception> failure = new AtomicReference<>();
@@ -189,10 +180,9 @@ final class DemoReader implements Runnable {
         if (d == null) {
             return;
         }
-        d.firstFrame = s.frameId();
-        if (!quiet && d.update.valLossBefore() != null) {
+        if (!quiet && d.update().valLossBefore() != null) {
             print(String.format(Locale.ROOT, "MODEL v%d scores from frame %s on, %.1f s after it was accepted: the scorers switched without a restart",
-                    s.version(), s.frameId(), (now - d.seenAt) / 1000.0));
+                    s.version(), s.frameId(), (now - d.seenAt()) / 1000.0));
         }
     }
 

@@ -83,8 +83,8 @@ final class DemoSummary {
         long accepted;
         long rejected;
         synchronized (r.decisions) {
-            accepted = r.decisions.stream().filter(d -> d.update.accepted() && d.update.valLossBefore() != null).count();
-            rejected = r.decisions.stream().filter(d -> !d.update.accepted()).count();
+            accepted = r.decisions.stream().filter(d -> d.update().accepted() && d.update().valLossBefore() != null).count();
+            rejected = r.decisions.stream().filter(d -> !d.update().accepted()).count();
         }
         out.printf("models: %d fine-tuned versions accepted, %d rejected%n", accepted, rejected);
         out.flush();
