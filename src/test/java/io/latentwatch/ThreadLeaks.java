@@ -12,10 +12,13 @@ import java.util.stream.Collectors;
 public final class ThreadLeaks {
 
     /**
-     * Threads that one JVM starts once and keeps, whoever comes first: JUnit's @Timeout watcher, and the two
-     * meter-tick threads of Kafka's process-wide Yammer metrics registry (KafkaYammerMetrics.INSTANCE).
+     * Threads that one JVM starts once and keeps, whoever comes first: JUnit's @Timeout watcher, the two meter-tick
+     * threads of Kafka's process-wide Yammer metrics registry (KafkaYammerMetrics.INSTANCE), JNA's cleaner (DJL's
+     * native handles), Java2D's disposer (ImageIO's first image) and Flink's static delay scheduler (FutureUtils). A
+     * test that runs first in its JVM would otherwise see them as its own.
      */
-    private static final List<String> PROCESS_WIDE = List.of("junit-jupiter-timeout-watcher", "metrics-meter-tick-thread-");
+    private static final List<String> PROCESS_WIDE = List.of("junit-jupiter-timeout-watcher", "metrics-meter-tick-thread-", "JNA Cleaner",
+            "Java2D Disposer", "FlinkCompletableFutureDelayScheduler-thread-");
 
     private ThreadLeaks() {}
 
