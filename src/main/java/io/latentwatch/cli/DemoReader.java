@@ -1,9 +1,7 @@
 package io.latentwatch.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.latentwatch.console.ConsoleAlert;
+import io.latentwatch.console.LatentScore;
 import io.latentwatch.dev.FrameProducer;
 import io.latentwatch.pipeline.kafka.KafkaClientConfig;
 import io.latentwatch.registry.ModelUpdate;
@@ -110,23 +108,22 @@ final class DemoReader implements Runnable {
             case DEAD_LETTERS -> deadLetters.incrementAndGet();
             case MODEL_UPDATES -> decided(ModelUpdate.fromJson(value), now);
             case LATENTS -> {
-                JsonObject j = JsonParser.parseString(value).getAsJsonObject();
-                if (j.get("frame_id").getAsString().startsWith(WARM_UP)) {
+                LatentScore l = LatentScore.fromJson(value);
+                if (l.frameId().startsWith(WARM_UP)) {
                     ready.countDown();
                     return;
                 }
-                Scored s = new Scored(j.get("frame_id").getAsString(), j.get("captured_at").getAsLong(), j.get("model_version").getAsLong(),
-                        j.get("anomaly").getAsBoolean());
+                Scored s = new Scored(l.frameId(), l.capturedAt(), l.modelVersion(), l.anomaly());
                 scored.add(s);
                 switched(s, now);
             }
-            case ALERTS -> alert(JsonParser.parseString(value).getAsJsonObject(), now);
+            case ALERTS -> alert(ConsoleAlert.fromJson(value), now);
             default -> { }
         }
     }
 
-    private void alert(JsonObject j, long now) {
-        String id = j.get("frame_id").getAsString();
+    private void alert(ConsoleAlert a, long now) {
+        String id = a.frameId();
         if (id.startsWith(WARM_UP)) {
             return;
         }
@@ -134,21 +131,17 @@ final class DemoReader implements Runnable {
             repeatedAlerts.incrementAndGet();
             return;
         }
-        long latency = now - j.get("captured_at").getAsLong();
+        long latency = now - a.capturedAt();
         alertLatencies.add(latency);
-        JsonElement region = j.get("region");
-        if (region != null && region.isJsonArray()) {
-            JsonArray r = region.getAsJsonArray();
-            alertRegions.put(id, new int[] {r.get(0).getAsInt(), r.get(1).getAsInt(), r.get(2).getAsInt(), r.get(3).getAsInt()});
+        if (a.region() != null) {
+            alertRegions.put(id, a.region());
         }
         if (quiet) {
             return;
         }
         FrameProducer.Sent s = truth.get(id);
-        double score = number(j, "score");
         print(String.format(Locale.ROOT, "ALERT %-6s %-16s %-6s %5.1fx threshold  region %-17s %4d ms after capture  truth: %s",
-                j.get("source").getAsString(), id, j.get("severity").getAsString(), score / number(j, "threshold"), region(j.get("region")),
-                latency, s == null ? "?" : s.label()));
+                a.source(), id, a.severity(), ratio(a.score(), a.threshold()), region(a.region()), latency, s == null ? "?" : s.label()));
     }
 
     private void decided(ModelUpdate u, long now) {
@@ -198,18 +191,13 @@ final class DemoReader implements Runnable {
         out.flush();
     }
 
-    /** [x, y, w, h] as "W×H at (X, Y)", or "-". */
-    static String region(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return "-";
-        }
-        JsonArray r = e.getAsJsonArray();
-        return String.format(Locale.ROOT, "%dx%d at (%d,%d)", r.get(2).getAsInt(), r.get(3).getAsInt(), r.get(0).getAsInt(), r.get(1).getAsInt());
+    /** [x, y, w, h] as "WxH at (X,Y)", or "-". */
+    static String region(int[] r) {
+        return r == null ? "-" : String.format(Locale.ROOT, "%dx%d at (%d,%d)", r[2], r[3], r[0], r[1]);
     }
 
-    /** A number field of a record; NaN where it is null (a score that was not finite, a source without a threshold). */
-    private static double number(JsonObject j, String field) {
-        JsonElement e = j.get(field);
-        return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
+    /** Score over threshold; NaN where either is null (a score that was not finite, a source without a threshold). */
+    private static double ratio(Double score, Double threshold) {
+        return score == null || threshold == null ? Double.NaN : score / threshold;
     }
 }

@@ -10,7 +10,7 @@ import java.util.Base64;
  * @param score null for a non-finite score (severity {@code invalid})
  * @param threshold null where the source had none yet
  */
-record ConsoleAlert(
+public record ConsoleAlert(
         String source,
         String frameId,
         long capturedAt,
@@ -29,7 +29,7 @@ record ConsoleAlert(
      *
      * @throws IllegalArgumentException naming the field that is missing or malformed
      */
-    static ConsoleAlert fromJson(String json) {
+    public static ConsoleAlert fromJson(String json) {
         JsonObject o = RecordFields.object(json);
         String png = RecordFields.stringOrNull(o, "anomaly_map_png");
         byte[] map;

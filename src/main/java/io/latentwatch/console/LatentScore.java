@@ -9,14 +9,14 @@ import com.google.gson.JsonObject;
  * @param score null for a non-finite score
  * @param threshold null where the source had none yet
  */
-record LatentScore(String source, String frameId, long capturedAt, long modelVersion, Double score, Double threshold, boolean anomaly) {
+public record LatentScore(String source, String frameId, long capturedAt, long modelVersion, Double score, Double threshold, boolean anomaly) {
 
     /**
      * Parses a latents value (mu and log_var are not read).
      *
      * @throws IllegalArgumentException naming the field that is missing or malformed
      */
-    static LatentScore fromJson(String json) {
+    public static LatentScore fromJson(String json) {
         JsonObject o = RecordFields.object(json);
         return new LatentScore(RecordFields.string(o, "source"), RecordFields.string(o, "frame_id"), RecordFields.longValue(o, "captured_at"),
                 RecordFields.longValue(o, "model_version"), RecordFields.doubleOrNull(o, "score"), RecordFields.doubleOrNull(o, "threshold"),
