@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.dev.FrameProducer;
 import io.latentwatch.evaluation.CpuBreakdown;
+import io.latentwatch.evaluation.JitWork;
 import io.latentwatch.evaluation.ModelBenchmark;
 import io.latentwatch.frames.synthetic.CameraFrame;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
@@ -91,9 +92,10 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
             description = "Adam steps per round in the fine-tuning comparison; 0 skips it (default: ${DEFAULT-VALUE})")
     int fineTuneSteps;
 
-    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "run the job once over the frames before measuring, so that JIT compilation is not counted (default: ${DEFAULT-VALUE})")
-    boolean warmUp;
+    @Option(names = "--warm-up-runs", defaultValue = "6",
+            description = "unreported runs of the job over the frames first, each value format in turn, until the JIT compilers use under "
+                    + "10 % of a run's CPU, at most this many; 0 measures a cold JVM (default: ${DEFAULT-VALUE})")
+    int warmUpRuns;
 
     @Option(names = "--value-formats", split = ",", defaultValue = "json,avro", converter = ValueFormatConverter.class,
             description = "latents and alerts value formats, each an end-to-end run per batch size (default: ${DEFAULT-VALUE})")
@@ -113,8 +115,8 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--batch-sizes must be positive, got " + b);
             }
         }
-        if (frames < 10 || seconds <= 0 || latencySeconds < 0 || fineTuneSteps < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must be at least 10, --seconds positive, --latency-seconds and --fine-tune-steps >= 0");
+        if (frames < 10 || seconds <= 0 || latencySeconds < 0 || fineTuneSteps < 0 || warmUpRuns < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--frames must be at least 10, --seconds positive, --latency-seconds, --fine-tune-steps and --warm-up-runs >= 0");
         }
         PrintWriter out = LatentwatchCommand.out(spec);
         Gson gson = new Gson();
@@ -175,13 +177,7 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
                     return new FrameProducer.Item(source, source + "-" + i, pngs.get((int) (i % distinct)), "", false);
                 }, 0, frames, null, () -> false, s -> { });
 
-                if (warmUp) {
-                    // one unreported run first: the JIT compiles most of the job's code during the first run in a JVM,
-                    // which a long-running job pays once
-                    kafka.createTopics("bench-latents-warm-up", "bench-alerts-warm-up", "bench-dlq-warm-up");
-                    runToEnd(job(modelDir, client, batchSizes[batchSizes.length - 1], Duration.ofMillis(50), "exactly-once", "warm-up")
-                            .optStoppingOffsets(OffsetsInitializer.latest()).build());
-                }
+                warmUp(out, gson, jsonSink, kafka, client, modelDir);
                 double best = 0;
                 int bestBatch = batchSizes[0];
                 for (int b : batchSizes) {
@@ -330,6 +326,19 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
             row.put("share", samples == 0 ? 0 : round(s.getValue() / (double) samples));
             BenchmarkModelCommand.print(out, gson, jsonSink, row);
         }
+        for (JitWork.Owner o : used.jit().owners()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("figure", "jit-by-owner");
+            row.put("max_batch_size", batch);
+            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            row.put("code", o.name());
+            row.put("compilations", o.compilations());
+            row.put("compile_ms_per_frame", Math.round(o.compileNanos() / (double) frames / 1e3) / 1e3);
+            row.put("deoptimizations", o.deoptimizations());
+            row.put("compiled_again", o.recompilations());
+            row.put("class_loaders", o.classLoaders());
+            BenchmarkModelCommand.print(out, gson, jsonSink, row);
+        }
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("figure", "cpu-total");
         row.put("max_batch_size", batch);
@@ -339,6 +348,42 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         row.put("process_cpu_ms_per_frame", Math.round(used.processCpu() / (double) frames / 1e3) / 1e3);
         row.put("not_the_job_cpu_ms_per_frame", Math.round(used.outsideJavaCpu() / (double) frames / 1e3) / 1e3);
         BenchmarkModelCommand.print(out, gson, jsonSink, row);
+    }
+
+    /**
+     * Unreported runs until the JIT compilers are quiet: in a new JVM they compile the broker's, Kafka's clients', Flink's
+     * and the JDK's hot code for the first minute or more (first compilations, measured: not deoptimisation loops, not
+     * copies in new class loaders), which a long-running job pays once and which would otherwise be charged to the
+     * first runs measured. Each value format runs at least once, so that its serialiser is compiled too.
+     */
+    private void warmUp(PrintWriter out, Gson gson, Writer jsonSink, EmbeddedKafka kafka, KafkaClientConfig client, Path modelDir)
+            throws Exception {
+        for (int run = 1; run <= warmUpRuns; run++) {
+            ValueFormat format = valueFormats.get((run - 1) % valueFormats.size());
+            String suffix = "warm-up-" + run;
+            kafka.createTopics("bench-latents-" + suffix, "bench-alerts-" + suffix, "bench-dlq-" + suffix);
+            long jit0 = CpuBreakdown.jitCpuNanos();
+            long cpu0 = CpuBreakdown.processCpuNanos();
+            // the first Flight Recorder recording in a JVM instruments the JDK's file and socket classes, and the JIT
+            // compiles again all that inlined them (Kafka's network code first): measured, a window opened after six
+            // quiet warm-up runs spent half its CPU compiling. So the first recording is here, in a warm-up run.
+            CpuBreakdown first = breakdown && run == 1 ? CpuBreakdown.start() : null;
+            runToEnd(job(modelDir, client, batchSizes[batchSizes.length - 1], Duration.ofMillis(50), "exactly-once", suffix)
+                    .set(ScoringJobOptions.VALUE_FORMAT, format).optStoppingOffsets(OffsetsInitializer.latest()).build());
+            if (first != null) {
+                first.stop(thread -> false);
+            }
+            double jitShare = (CpuBreakdown.jitCpuNanos() - jit0) / (double) Math.max(1, CpuBreakdown.processCpuNanos() - cpu0);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("figure", "warm-up");
+            row.put("run", run);
+            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            row.put("jit_share_of_process_cpu", round(jitShare));
+            BenchmarkModelCommand.print(out, gson, jsonSink, row);
+            if (jitShare < 0.1 && run >= valueFormats.size()) {
+                return;
+            }
+        }
     }
 
     /** The job's thread groups of this benchmark's topology, by the names Flink gives its task threads. */

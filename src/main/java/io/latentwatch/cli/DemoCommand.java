@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -85,6 +86,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "camera seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--max-rotation", defaultValue = "" + SyntheticCameraModel.DEMO_MAX_ROTATION,
+            description = "degrees either way a part may lie turned: a fixture holds it; 180 = loose, any angle (default: ${DEFAULT-VALUE})")
+    double maxRotation;
+
     @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: train one of the camera first)")
     Path model;
 
@@ -133,6 +138,8 @@ final class DemoCommand implements Callable<Integer> {
     boolean quiet;
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    /** How long the demo waits for the warm-up alert: a model that does not flag an over-exposed frame still gets its demo. */
+    private static final Duration ALERT_WARM_UP = Duration.ofSeconds(10);
 
     private static final String ALL_KINDS = "scratch,stain,missing-part,foreign-object,noise-burst,blank,overexposed";
 
@@ -143,6 +150,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (fineTuneFrames < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--fine-tune-frames must be at least 1, got " + fineTuneFrames);
+        }
+        if (!(maxRotation >= 0 && maxRotation <= 180)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-rotation must be between 0 and 180 degrees, got " + maxRotation);
         }
         if (consolePort < 0 || consolePort > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--console-port must be in 0..65535 (0 = a free port), got " + consolePort);
@@ -178,7 +188,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             ModelMetadata meta = ModelDirectory.readMetadata(modelDir);
             DipVaeConfig c = meta.config();
-            SyntheticCamera camera = SyntheticCamera.builder().seed(seed).imageSize(c.imageSize()).channels(c.inChannels())
+            SyntheticCamera camera = camera().imageSize(c.imageSize()).channels(c.inChannels())
                     .anomalyRate(anomalyRate).optAnomalyKinds(kinds).optLightingDrift(lightingDrift).optStartIndex(2_000_000).build();
             return runDemo(out, modelDir, meta, tmp.resolve("registry"), camera, latentsGuarantee, alertsGuarantee, stop);
         } finally {
@@ -192,6 +202,11 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The scene of the demo's line: its seed and how the parts lie; the rest is set where it is used. */
+    private SyntheticCamera.Builder camera() {
+        return SyntheticCamera.builder().seed(seed).optMaxRotation(maxRotation);
+    }
+
     /** Trains the demo's model of the camera with the real trainer; false if Ctrl-C stopped it. */
     private boolean train(PrintWriter out, Path modelDir, AtomicBoolean stop) throws Exception {
         TrainingOptions options;
@@ -201,13 +216,14 @@ final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-epochs: " + e.getMessage());
         }
         DipVaeConfig shape = options.model();
-        out.printf("training a model of the camera (%dx%d %s, %d epochs, score %s) ...%n", shape.imageSize(), shape.imageSize(),
-                shape.inChannels() == 1 ? "grayscale" : "RGB", options.epochs(), options.scoreName());
+        out.printf(Locale.ROOT, "training a model of the camera (%dx%d %s, parts within ±%s°, %d epochs, score %s) ...%n", shape.imageSize(),
+                shape.imageSize(), shape.inChannels() == 1 ? "grayscale" : "RGB", new DecimalFormat("0.#").format(maxRotation),
+                options.epochs(), options.scoreName());
         out.flush();
         ProgressBar bar = new ProgressBar(out, "training");
         ModelMetadata m;
         try {
-            m = SyntheticCameraModel.train(modelDir, seed, options, SyntheticCameraModel.DEMO_VALIDATION_FRAMES, new ProgressListener() {
+            m = SyntheticCameraModel.train(modelDir, camera(), options, SyntheticCameraModel.DEMO_VALIDATION_FRAMES, new ProgressListener() {
                 @Override
                 public void step(TrainingProgress p) {
                     if (stop.get()) {
@@ -305,7 +321,9 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * Sends one normal frame a second until the job has scored one: the scorers load DJL and the model first, and
-     * frames sent before would measure that, not the job's latency.
+     * frames sent before would measure that, not the job's latency. Then one over-exposed frame, and waits (a few
+     * seconds at most) for its alert: the first alert loads the map picture's PNG writer and starts the alerts
+     * producer, 100–150 ms that the camera's first alert would otherwise carry.
      */
     private boolean warmUp(PrintWriter out, KafkaClientConfig client, SyntheticCamera camera, DemoReader reader, AtomicBoolean stop) throws Exception {
         long t0 = System.nanoTime();
@@ -318,6 +336,10 @@ final class DemoCommand implements Callable<Integer> {
             if (reader.ready.await(1, TimeUnit.SECONDS)) {
                 out.printf(Locale.ROOT, "the job scores: first frame scored %.1f s after it started%n", (System.nanoTime() - t0) / 1e9);
                 out.flush();
+                byte[] bright = camera.frame(camera.nextIndex(), AnomalyKind.OVEREXPOSED).encodePng();
+                FrameProducer.send(client, "frames", j -> new FrameProducer.Item("cam-0", DemoReader.WARM_UP + "alert", bright, "overexposed", true),
+                        0, 1, null, stop::get, s -> { });
+                reader.alerting.await(ALERT_WARM_UP.toMillis(), TimeUnit.MILLISECONDS);
                 return true;
             }
         }
@@ -348,7 +370,7 @@ final class DemoCommand implements Callable<Integer> {
             conf.set(ScoringJobOptions.TUNING_FRAMES, fineTuneFrames);
             conf.set(ScoringJobOptions.TUNING_STEPS, 30);
             conf.set(ScoringJobOptions.TUNING_BATCH_SIZE, 32);
-            conf.set(ScoringJobOptions.TUNING_LEARNING_RATE, 5e-4);
+            conf.set(ScoringJobOptions.TUNING_LEARNING_RATE, 1e-4);
             conf.set(ScoringJobOptions.TUNING_RESERVOIR_CAPACITY, 300);
             conf.set(ScoringJobOptions.TUNING_HELD_OUT_CAPACITY, 200);
             conf.set(ScoringJobOptions.TUNING_HELD_OUT_EVERY, 2);

@@ -59,6 +59,8 @@ final class DemoReader implements Runnable {
     final AtomicLong unreadable = new AtomicLong();
     /** Counted down when a warm-up frame's latents record arrives: the job scores. */
     final CountDownLatch ready = new CountDownLatch(1);
+    /** Counted down when a warm-up frame's alert arrives: the alert's path (its map picture, its producer) has run once. */
+    final CountDownLatch alerting = new CountDownLatch(1);
     private final Map<Long, Decision> awaitingFirstFrame = new ConcurrentHashMap<>();
     private final KafkaClientConfig client;
     private final Map<String, FrameProducer.Sent> truth;
@@ -125,6 +127,7 @@ final class DemoReader implements Runnable {
     private void alert(ConsoleAlert a, long now) {
         String id = a.frameId();
         if (id.startsWith(WARM_UP)) {
+            alerting.countDown();
             return;
         }
         if (alerted.putIfAbsent(id, now) != null) {

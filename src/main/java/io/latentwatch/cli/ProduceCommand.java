@@ -82,6 +82,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--lighting-drift", defaultValue = "0", description = "8-bit levels added per frame (default: ${DEFAULT-VALUE})")
     double lightingDrift;
 
+    @Option(names = "--max-rotation", defaultValue = "180",
+            description = "degrees either way a camera part may lie turned: 180 = loose, any angle; the demo's fixture holds them within 5 (default: ${DEFAULT-VALUE})")
+    double maxRotation;
+
     @Option(names = "--start-index", defaultValue = "0", description = "index of the camera's first frame (default: ${DEFAULT-VALUE})")
     long startIndex;
 
@@ -104,7 +108,8 @@ final class ProduceCommand implements Callable<Integer> {
         try {
             if ("camera".equalsIgnoreCase(input)) {
                 SyntheticCamera.Builder b = SyntheticCamera.builder().seed(seed).imageSize(imageSize).channels(channels)
-                        .anomalyRate(anomalyRate).optLightingDrift(lightingDrift).optStartIndex(startIndex);
+                        .anomalyRate(anomalyRate).optLightingDrift(lightingDrift).optStartIndex(startIndex)
+                        .optMaxRotation(maxRotation);
                 if (anomalyKinds != null) {
                     b.optAnomalyKinds(anomalyKinds.stream().map(AnomalyKind::fromLabel).toArray(AnomalyKind[]::new));
                 }

@@ -78,6 +78,9 @@ public final class CpuBreakdown implements AutoCloseable {
 
     private CpuBreakdown() {
         recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10)).withStackTrace();
+        // every compilation, not only the slow ones of the default settings: what the compilers spend their CPU on
+        recording.enable("jdk.Compilation").withThreshold(Duration.ZERO).withoutStackTrace();
+        recording.enable("jdk.Deoptimization").withoutStackTrace();
         recording.setToDisk(true);
         snapshot(cpuAtStart);
         gcCpuAtStart = vmThreadsCpuNanos(VmThreads.GC);
@@ -103,6 +106,11 @@ public final class CpuBreakdown implements AutoCloseable {
         return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getProcessCpuTime() : -1;
     }
 
+    /** The CPU time this JVM's JIT compiler threads have used, in ns (0 where /proc is not there). */
+    public static long jitCpuNanos() {
+        return vmThreadsCpuNanos(VmThreads.JIT);
+    }
+
     /**
      * What the window used.
      *
@@ -119,10 +127,12 @@ public final class CpuBreakdown implements AutoCloseable {
         Map<String, Long> samples = new LinkedHashMap<>();
         STAGES.forEach(s -> samples.put(s.name(), 0L));
         samples.put(OTHER, 0L);
+        JitWork jit = new JitWork();
         Path file = Files.createTempFile("latentwatch-cpu-", ".jfr");
         try {
             recording.dump(file);
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                jit.accept(e);
                 if ("jdk.ExecutionSample".equals(e.getEventType().getName()) && e.getStackTrace() != null
                         && e.getThread("sampledThread") != null && ofJob.test(e.getThread("sampledThread").getJavaName())) {
                     int i = stageOf(e.getStackTrace().getFrames());
@@ -144,7 +154,7 @@ public final class CpuBreakdown implements AutoCloseable {
                 outside += used;
             }
         }
-        return new Result(processCpu, jobThreads, outside, gcCpu, jitCpu, samples);
+        return new Result(processCpu, jobThreads, outside, gcCpu, jitCpu, samples, jit);
     }
 
     @Override
@@ -225,9 +235,10 @@ public final class CpuBreakdown implements AutoCloseable {
      * @param gcCpu the garbage collector's threads
      * @param jitCpu the JIT compilers' threads
      * @param samples the job's execution samples per stage name
+     * @param jit what the JIT compilers worked on, by the code's owner (the whole JVM's)
      */
     public record Result(long processCpu, Map<String, Long> jobThreadsCpu, long outsideJavaCpu, long gcCpu, long jitCpu,
-            Map<String, Long> samples) {
+            Map<String, Long> samples, JitWork jit) {
 
         /** All of the job's Java threads. */
         public long jobJavaCpu() {

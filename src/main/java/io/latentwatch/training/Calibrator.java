@@ -92,6 +92,7 @@ public final class Calibrator {
         JsonObject json = new JsonObject();
         score.writeTo(json);
         json.addProperty("threshold", threshold);
+        json.addProperty(ThresholdRecalibrator.MEDIAN, ThresholdRecalibrator.median(values));
         json.addProperty("quantile", 1 - falseAlarmRate);
         json.addProperty("frames", values.length);
         json.addProperty("false_alarm_rate", falseAlarmRate);
@@ -101,7 +102,7 @@ public final class Calibrator {
         }
         // the name first and the latents last, for a readable model.json
         JsonObject ordered = new JsonObject();
-        for (String key : new String[] {"score", "threshold", "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate", "map",
+        for (String key : new String[] {"score", "threshold", ThresholdRecalibrator.MEDIAN, "quantile", "frames", "false_alarm_rate", "validation_false_alarm_rate", "map",
             "score_scales", "latents", "posterior"}) {
             if (json.has(key)) {
                 ordered.add(key, json.get(key));
@@ -264,7 +265,8 @@ public final class Calibrator {
         for (int i = 0; i < values.length; i++) {
             values[i] = score.score(frames[i]);
         }
-        c.addProperty("threshold", ThresholdRecalibrator.heldOutThreshold(values, rate));
+        c.addProperty("threshold", ThresholdRecalibrator.transferredThreshold(c, values, ThresholdRecalibrator.heldOutThreshold(values, rate)));
+        c.addProperty(ThresholdRecalibrator.MEDIAN, ThresholdRecalibrator.median(values));
         c.addProperty("quantile", 1 - rate);
         c.addProperty("frames", values.length);
         c.addProperty("false_alarm_rate", rate);

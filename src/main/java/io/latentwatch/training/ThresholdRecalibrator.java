@@ -42,7 +42,8 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
             }
             JsonObject c = serving.deepCopy();
             c.addProperty("score", score);
-            c.addProperty("threshold", heldOutThreshold(mse, rate));
+            c.addProperty("threshold", transferredThreshold(serving, mse, heldOutThreshold(mse, rate)));
+            c.addProperty(MEDIAN, median(mse));
             c.addProperty("quantile", 1 - rate);
             c.addProperty("frames", mse.length);
             c.addProperty("false_alarm_rate", rate);
@@ -68,14 +69,48 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
         if (logs.length < 2) {
             return empirical;
         }
-        double median = median(logs);
+        double median = medianOfSorted(logs);
         double[] deviations = Arrays.stream(logs).map(x -> Math.abs(x - median)).sorted().toArray();
-        double sigma = 1.4826 * median(deviations); // MAD of a normal distribution → its standard deviation
+        double sigma = 1.4826 * medianOfSorted(deviations); // MAD of a normal distribution → its standard deviation
         double z = io.latentwatch.scoring.SourceThreshold.inverseNormal(1 - falseAlarmRate);
         return Math.max(empirical, Math.exp(median + z * sigma));
     }
 
-    private static double median(double[] sorted) {
+    /** The calibration's key of its normal scores' median: what a later threshold is scaled from. */
+    String MEDIAN = "median";
+
+    /**
+     * The larger of a held-out threshold and the serving calibration's threshold scaled by how the typical score moved:
+     * {@code serving threshold × median(scores) / serving median}, where the serving calibration has a positive median.
+     *
+     * <p>Why: the serving threshold was set on the full validation set, with its tail; the held-out frames are a few
+     * hundred and lack their top (the serving model's alarms never reach them), so their own quantile and even a
+     * log-normal fit land low when the tail is heavier than log-normal, as the anomaly map's top-k is (measured in the
+     * demo: fine-tuned versions of a map-topk model at 15–35 false alarms a minute against a calibrated 4). The
+     * ratio of threshold to median keeps the tail's shape from the validation set and moves with the scores.
+     */
+    static double transferredThreshold(JsonObject serving, double[] scores, double heldOutThreshold) {
+        JsonElement t = serving.get("threshold");
+        JsonElement m = serving.get(MEDIAN);
+        if (t == null || m == null || !t.isJsonPrimitive() || !m.isJsonPrimitive() || scores.length == 0) {
+            return heldOutThreshold;
+        }
+        double servingMedian = m.getAsDouble();
+        double median = median(scores);
+        if (!(servingMedian > 0 && median > 0 && Double.isFinite(t.getAsDouble()))) {
+            return heldOutThreshold;
+        }
+        return Math.max(heldOutThreshold, t.getAsDouble() * median / servingMedian);
+    }
+
+    /** The median of unsorted scores. */
+    static double median(double[] scores) {
+        double[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        return medianOfSorted(sorted);
+    }
+
+    private static double medianOfSorted(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }

@@ -245,6 +245,9 @@ class CliTest {
         assertEquals(2, badGuarantee.code);
         assertEquals("latentwatch demo: --alerts-delivery-guarantee takes exactly-once or at-least-once, got 'twice' (see --help)",
                 badGuarantee.err.strip());
+        Run badRotation = run("demo", "--max-rotation", "270");
+        assertEquals(2, badRotation.code);
+        assertEquals("latentwatch demo: --max-rotation must be between 0 and 180 degrees, got 270.0 (see --help)", badRotation.err.strip());
         Run badKind = run("demo", "--anomaly-kinds", "scratch,dent");
         assertEquals(2, badKind.code);
         assertEquals(1, badKind.err.strip().lines().count(), badKind.err);

@@ -50,4 +50,39 @@ class CpuBreakdownTest {
         assertTrue(all >= 10 && decode > all / 2, "decoding is most of the job's samples: " + r.samples());
         assertEquals(0L, r.samples().get(CpuBreakdown.MODEL), "no model ran: " + r.samples());
     }
+
+    /** Code run hot for the first time in the window is compiled there, and counted as latentwatch's. */
+    @Test
+    void compilationsOfFreshCodeAreCountedForTheirOwner() throws Exception {
+        CpuBreakdown cpu = CpuBreakdown.start();
+        long sum = 0;
+        for (int i = 0; i < 2_000_000; i++) {
+            sum += Hot.mix(i);
+        }
+        CpuBreakdown.Result r = cpu.stop(name -> false);
+        assertTrue(sum != 42, "keeps the loop");
+        JitWork.Owner ours = r.jit().owners().stream().filter(o -> o.name().equals("latentwatch")).findFirst().orElse(null);
+        assertTrue(ours != null && ours.compilations() >= 1 && ours.compileNanos() > 0 && ours.classLoaders() >= 1,
+                "the hot method was compiled in the window: " + r.jit());
+    }
+
+    @Test
+    void ownersAreTheNarrowestPrefix() {
+        assertEquals("Kafka broker", JitWork.ownerOf("org.apache.kafka.raft.KafkaRaftClient"));
+        assertEquals("Kafka clients", JitWork.ownerOf("org.apache.kafka.clients.producer.KafkaProducer"));
+        assertEquals("Flink RPC (Pekko, Scala)", JitWork.ownerOf("org.apache.pekko.dispatch.Mailbox"));
+        assertEquals("Flink", JitWork.ownerOf("org.apache.flink.runtime.io.network.buffer.NetworkBuffer"));
+        assertEquals("ImageIO, AWT, zip", JitWork.ownerOf("java.util.zip.Inflater"));
+        assertEquals("JDK", JitWork.ownerOf("java.util.HashMap"));
+        assertEquals(JitWork.OTHER, JitWork.ownerOf("com.google.gson.Gson"));
+    }
+
+    /** A method no other test calls, so that it is compiled first in the window above. */
+    static final class Hot {
+        static long mix(long x) {
+            x ^= x >>> 33;
+            x *= 0xff51afd7ed558ccdL;
+            return x ^ (x >>> 29);
+        }
+    }
 }

@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  * A deterministic synthetic inspection camera: a machined gear (ten teeth, a hub with a keyed bore, four bolt
  * holes) lying on a conveyor belt, seen from above, with labelled anomalies injected at a set rate.
  *
- * <p>Normal frames vary within fixed bounds, like a real line: the part's rotation (any angle), its position
+ * <p>Normal frames vary within fixed bounds, like a real line: the part's rotation (any angle, or within a fixture's few degrees), its position
  * (±5 and ±3 units of the 64-unit scene), the belt's slat phase, the metal's tone, the overall gain (0.85–1.15), a
  * soft lighting gradient from a random direction (up to ±15 % across the scene) and sensor noise (σ = 2 levels by
  * default). That is a handful of smooth factors, which a small VAE learns; anomalies are local (a few dozen to a
@@ -82,6 +82,7 @@ public final class SyntheticCamera {
     private final AnomalyKind[] kinds;
     private final double lightingDrift;
     private final double sensorNoise;
+    private final double maxRotation;
     private long nextIndex;
     private final long startIndex;
 
@@ -93,6 +94,7 @@ public final class SyntheticCamera {
         this.kinds = b.kinds.toArray(new AnomalyKind[0]);
         this.lightingDrift = b.lightingDrift;
         this.sensorNoise = b.sensorNoise;
+        this.maxRotation = b.maxRotation;
         this.nextIndex = b.startIndex;
         this.startIndex = b.startIndex;
     }
@@ -133,7 +135,7 @@ public final class SyntheticCamera {
      */
     public CameraFrame frame(long index, AnomalyKind kind) {
         checkIndex(index);
-        Scene scene = new Scene(random(index, SCENE));
+        Scene scene = new Scene(random(index, SCENE), maxRotation);
         SplittableRandom shape = random(index, ANOMALY_SHAPE);
         double scale = imageSize / UNITS;
 
@@ -180,10 +182,12 @@ public final class SyntheticCamera {
         final double beltPhase;
         final int tone;
 
-        Scene(SplittableRandom r) {
+        Scene(SplittableRandom r, double maxRotation) {
             cx = UNITS / 2 + r.nextDouble(-5, 5);
             cy = UNITS / 2 + 1 + r.nextDouble(-3, 3);
-            angle = r.nextDouble(0, 2 * Math.PI);
+            // one draw either way, so that the other factors of a frame are the same with and without a fixture
+            double turn = r.nextDouble();
+            angle = maxRotation >= 180 ? turn * 2 * Math.PI : Math.toRadians((2 * turn - 1) * maxRotation);
             gain = r.nextDouble(0.85, 1.15);
             lightAngle = r.nextDouble(0, 2 * Math.PI);
             lightSlope = r.nextDouble(0.0, 0.15);
@@ -629,6 +633,11 @@ public final class SyntheticCamera {
         return sensorNoise;
     }
 
+    /** How far a part may be turned from upright, in degrees either way (180: any angle). */
+    public double maxRotation() {
+        return maxRotation;
+    }
+
     /** The index {@link #next()} returns next. */
     public long nextIndex() {
         return nextIndex;
@@ -637,9 +646,9 @@ public final class SyntheticCamera {
     @Override
     public String toString() {
         return String.format(
-                "SyntheticCamera[seed=%d, %dx%d %s, anomalyRate=%s, kinds=%s, drift=%s levels/frame, noise=%s]",
+                "SyntheticCamera[seed=%d, %dx%d %s, anomalyRate=%s, kinds=%s, drift=%s levels/frame, noise=%s, rotation ±%s°]",
                 seed, imageSize, imageSize, channels == 1 ? "gray" : "RGB", anomalyRate, Arrays.toString(kinds),
-                lightingDrift, sensorNoise);
+                lightingDrift, sensorNoise, maxRotation);
     }
 
     /**
@@ -655,6 +664,7 @@ public final class SyntheticCamera {
         private double lightingDrift = 0;
         private double sensorNoise = 2;
         private long startIndex = 0;
+        private double maxRotation = 180;
 
         private Builder() {}
 
@@ -703,6 +713,15 @@ public final class SyntheticCamera {
             return this;
         }
 
+        /**
+         * How far a part may be turned from its upright pose, in degrees either way: 180 (the default) is any angle, a
+         * part dropped loose on the belt; a few degrees is a part held in a fixture, as an inspection station holds it.
+         */
+        public Builder optMaxRotation(double degrees) {
+            this.maxRotation = degrees;
+            return this;
+        }
+
         /** The index of the first frame {@link SyntheticCamera#next()} returns (default 0). */
         public Builder optStartIndex(long startIndex) {
             this.startIndex = startIndex;
@@ -731,6 +750,9 @@ public final class SyntheticCamera {
             }
             if (!(sensorNoise >= 0 && Double.isFinite(sensorNoise))) {
                 throw new IllegalArgumentException("sensor noise must be >= 0, got " + sensorNoise);
+            }
+            if (!(maxRotation >= 0 && maxRotation <= 180)) {
+                throw new IllegalArgumentException("max rotation must be between 0 and 180 degrees, got " + maxRotation);
             }
             if (startIndex < 0) {
                 throw new IllegalArgumentException("start index must be >= 0, got " + startIndex);

@@ -195,6 +195,29 @@ class SyntheticCameraTest {
         }
     }
 
+    /**
+     * A fixture changes a frame's pose only, within its degrees: frame i of a ±5° fixture is close to frame i held
+     * upright (same position, lighting and noise), and the loose part of frame i is not.
+     */
+    @Test
+    void aFixtureHoldsThePoseAndChangesNothingElse() {
+        SyntheticCamera upright = SyntheticCamera.builder().seed(4).optMaxRotation(0).optSensorNoise(0).build();
+        SyntheticCamera fixture = SyntheticCamera.builder().seed(4).optMaxRotation(5).optSensorNoise(0).build();
+        SyntheticCamera loose = SyntheticCamera.builder().seed(4).optSensorNoise(0).build();
+        assertEquals(180, loose.maxRotation());
+        double fixtureOff = 0;
+        double looseOff = 0;
+        for (int i = 0; i < 20; i++) {
+            fixtureOff += meanSquaredDifference(upright.frame(i), fixture.frame(i));
+            looseOff += meanSquaredDifference(upright.frame(i), loose.frame(i));
+            assertEquals(loose.anomalyAt(i), fixture.anomalyAt(i), "the fixture moves no anomaly");
+        }
+        assertTrue(fixtureOff < 0.25 * looseOff, "fixture " + fixtureOff + " against loose " + looseOff);
+        // 180 is the loose camera, pixel for pixel
+        assertArrayEquals(pixels(loose.frame(3).image()),
+                pixels(SyntheticCamera.builder().seed(4).optSensorNoise(0).optMaxRotation(180).build().frame(3).image()));
+    }
+
     @Test
     void badSettingsAreRefusedWithTheRule() {
         assertMessage("imageSize must be between 16 and 1024 pixels, got 8", () -> SyntheticCamera.builder().imageSize(8).build());
@@ -205,6 +228,7 @@ class SyntheticCameraTest {
         assertMessage("anomaly kinds must not include NONE; set anomalyRate to inject fewer",
                 () -> SyntheticCamera.builder().optAnomalyKinds(AnomalyKind.NONE).build());
         assertMessage("lighting drift must be finite, got NaN", () -> SyntheticCamera.builder().optLightingDrift(Double.NaN).build());
+        assertMessage("max rotation must be between 0 and 180 degrees, got 181.0", () -> SyntheticCamera.builder().optMaxRotation(181).build());
         assertMessage("frame index must be >= 0, got -1", () -> SyntheticCamera.builder().build().frame(-1));
     }
 
