@@ -92,7 +92,8 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
     static double transferredThreshold(JsonObject serving, double[] scores, double heldOutThreshold) {
         JsonElement t = serving.get("threshold");
         JsonElement m = serving.get(MEDIAN);
-        if (t == null || m == null || !t.isJsonPrimitive() || !m.isJsonPrimitive() || scores.length == 0) {
+        if (t == null || m == null || !t.isJsonPrimitive() || !m.isJsonPrimitive() || !t.getAsJsonPrimitive().isNumber()
+                || !m.getAsJsonPrimitive().isNumber() || scores.length == 0) {
             return heldOutThreshold;
         }
         double servingMedian = m.getAsDouble();

@@ -58,6 +58,8 @@ class ThresholdRecalibratorTest {
         serving.addProperty("threshold", 100.0);
         double[] scores = {1, 2, 3, 4, 5};
         assertEquals(4.5, ThresholdRecalibrator.transferredThreshold(serving, scores, 4.5), "a model calibrated before medians were kept");
+        serving.addProperty(ThresholdRecalibrator.MEDIAN, "fifty");
+        assertEquals(4.5, ThresholdRecalibrator.transferredThreshold(serving, scores, 4.5), "a median that is no number is not used");
         serving.addProperty(ThresholdRecalibrator.MEDIAN, 50.0);
         assertEquals(6.0, ThresholdRecalibrator.transferredThreshold(serving, scores, 4.5), "100 × 3 / 50");
         assertEquals(7.0, ThresholdRecalibrator.transferredThreshold(serving, scores, 7.0), "never below the held-out threshold");

@@ -28,11 +28,12 @@ import java.util.SplittableRandom;
  * A deterministic synthetic inspection camera: a machined gear (ten teeth, a hub with a keyed bore, four bolt
  * holes) lying on a conveyor belt, seen from above, with labelled anomalies injected at a set rate.
  *
- * <p>Normal frames vary within fixed bounds, like a real line: the part's rotation (any angle, or within a fixture's few degrees), its position
- * (±5 and ±3 units of the 64-unit scene), the belt's slat phase, the metal's tone, the overall gain (0.85–1.15), a
- * soft lighting gradient from a random direction (up to ±15 % across the scene) and sensor noise (σ = 2 levels by
- * default). That is a handful of smooth factors, which a small VAE learns; anomalies are local (a few dozen to a
- * few hundred pixels of a 64 × 64 frame) or whole-frame (BLANK, OVEREXPOSED), see {@link AnomalyKind}.
+ * <p>Normal frames vary within fixed bounds, like a real line: the part's rotation (any angle, or a fixture's few
+ * degrees: {@link Builder#optMaxRotation}), its position (±5 and ±3 units of the 64-unit scene), the belt's slat
+ * phase, the metal's tone, the overall gain (0.85–1.15), a soft lighting gradient from a random direction (up to
+ * ±15 % across the scene) and sensor noise (σ = 2 levels by default). That is a handful of smooth factors, which
+ * a small VAE learns; anomalies are local (a few dozen to a few hundred pixels of a 64 × 64 frame) or whole-frame
+ * (BLANK, OVEREXPOSED), see {@link AnomalyKind}.
  * Measured once (2026-11-26, H100): PyTorch-VAE's DIP-VAE (latent 128, DIP-II, the project's loss weights) trained
  * for two minutes on frames 0–19,999 of the default camera reached a frame mse of 0.0019 on held-out normal frames;
  * with the threshold at the normal frames' 99th percentile it flagged 87 % of scratches (AUROC 0.987), 98 % of
