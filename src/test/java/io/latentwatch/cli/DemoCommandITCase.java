@@ -50,7 +50,7 @@ class DemoCommandITCase {
         for (AnomalyKind k : AnomalyKind.INJECTED) {
             assertTrue(kinds.containsKey(k.label()) && kinds.get(k.label())[0] >= 3, "every kind injected: " + k.label() + "\n" + text);
         }
-        // 4 epochs of training see the gross defects only (the default 8 also most noise bursts: docs/streaming.md)
+        // 4 epochs of training are held to the gross defects only (the default 12 finds every kind: docs/streaming.md)
         for (String obvious : new String[] {"blank", "overexposed"}) {
             long[] k = kinds.get(obvious);
             assertTrue(k[1] >= 0.9 * k[0], obvious + " frames alerted: " + k[1] + " of " + k[0] + "\n" + text);
