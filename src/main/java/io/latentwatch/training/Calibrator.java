@@ -265,11 +265,7 @@ public final class Calibrator {
         for (int i = 0; i < values.length; i++) {
             values[i] = score.score(frames[i]);
         }
-        c.addProperty("threshold", ThresholdRecalibrator.transferredThreshold(c, values, ThresholdRecalibrator.heldOutThreshold(values, rate)));
-        c.addProperty(ThresholdRecalibrator.MEDIAN, ThresholdRecalibrator.median(values));
-        c.addProperty("quantile", 1 - rate);
-        c.addProperty("frames", values.length);
-        c.addProperty("false_alarm_rate", rate);
+        ThresholdRecalibrator.setHeldOutThreshold(c, values, rate);
         c.remove("validation_false_alarm_rate");
         return c;
     }

@@ -42,13 +42,22 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
             }
             JsonObject c = serving.deepCopy();
             c.addProperty("score", score);
-            c.addProperty("threshold", transferredThreshold(serving, mse, heldOutThreshold(mse, rate)));
-            c.addProperty(MEDIAN, median(mse));
-            c.addProperty("quantile", 1 - rate);
-            c.addProperty("frames", mse.length);
-            c.addProperty("false_alarm_rate", rate);
+            setHeldOutThreshold(c, mse, rate);
             return c;
         };
+    }
+
+    /**
+     * Sets a new version's threshold in its calibration {@code c}, a copy of the serving one: the larger of
+     * {@link #heldOutThreshold} and {@link #transferredThreshold} from c's serving threshold and median; then the
+     * scores' median (what the next version scales from), quantile, frames and false_alarm_rate.
+     */
+    static void setHeldOutThreshold(JsonObject c, double[] scores, double falseAlarmRate) {
+        c.addProperty("threshold", transferredThreshold(c, scores, heldOutThreshold(scores, falseAlarmRate)));
+        c.addProperty(MEDIAN, median(scores));
+        c.addProperty("quantile", 1 - falseAlarmRate);
+        c.addProperty("frames", scores.length);
+        c.addProperty("false_alarm_rate", falseAlarmRate);
     }
 
     /**
