@@ -31,6 +31,8 @@ import java.util.stream.IntStream;
  *       ({@code scratch}, {@code stain}, {@code missing-part}, {@code foreign-object}, {@code noise-burst},
  *       {@code blank}, {@code overexposed}). Frame i shows the same scene in each, so {@code synthetic@4096-5120}
  *       are the anomalous default's scenes without their anomalies.
+ *   <li>{@code fixture[:WHICH][@FROM-TO]}: the same camera with its parts held in a fixture (within
+ *       ±{@value SyntheticCamera#FIXTURE_MAX_ROTATION}° of upright), the scene of {@code latentwatch demo}.
  *   <li>{@code mvtec:DIR@PART}: one category of a dataset in the MVTec AD layout ({@code DIR/train/good/},
  *       {@code DIR/test/<defect>/}, {@code DIR/ground_truth/<defect>/<name>_mask.png}). PART is {@code train}
  *       (train/good), {@code good} (test/good, the normal test images), {@code defects} (every test/<defect> but
@@ -47,7 +49,7 @@ public final class DatasetSpec {
     /** The accepted forms, for help texts and error messages. */
     public static final String FORMS = "fashion-mnist:CLASS (0-9 or a class name such as sneaker; also CLASS,CLASS..., all, "
             + "all-but:CLASS; @train, @test or @FROM-TO picks items), mnist:DIGIT (the same, @FROM-TO), "
-            + "synthetic[:normal|anomalous|KIND][@FROM-TO], mvtec:DIR@train|good|defects|DEFECT (MVTec AD layout), or an image folder";
+            + "synthetic[:normal|anomalous|KIND][@FROM-TO], fixture[...] (the same, parts in a fixture), mvtec:DIR@train|good|defects|DEFECT (MVTec AD layout), or an image folder";
 
     /** Items of a Fashion-MNIST class that make its training part; the rest (to 7,000) are its test part. */
     public static final int FASHION_MNIST_TRAIN = 6000;
@@ -58,6 +60,7 @@ public final class DatasetSpec {
     public static final int ANOMALOUS_COUNT = 1024;
 
     private static final String SYNTHETIC = "synthetic";
+    private static final String FIXTURE = "fixture";
     private static final String MVTEC = "mvtec";
     /** The parts of an MVTec AD category besides its defects' names. */
     private static final String TRAIN = "train";
@@ -69,6 +72,8 @@ public final class DatasetSpec {
         FASHION_MNIST,
         MNIST,
         SYNTHETIC,
+        /** The synthetic camera with its parts in a fixture. */
+        FIXTURE,
         MVTEC,
         FOLDER
     }
@@ -123,7 +128,7 @@ public final class DatasetSpec {
         if (name.equals(MVTEC) && lower.startsWith(MVTEC + ":")) {
             return mvtec(spec, s.substring(MVTEC.length() + 1));
         }
-        if (!name.equals(FashionMnist.NAME) && !name.equals(Mnist.NAME) && !name.equals(SYNTHETIC)) {
+        if (!name.equals(FashionMnist.NAME) && !name.equals(Mnist.NAME) && !name.equals(SYNTHETIC) && !name.equals(FIXTURE)) {
             return folder(spec, s);
         }
         String rest = s.substring(end);
@@ -148,7 +153,7 @@ public final class DatasetSpec {
             default: {
                 AnomalyKind which = synthetic(spec, arg);
                 long[] range = part == null ? new long[] {-1, -1} : range(spec, part, false);
-                return new DatasetSpec(Kind.SYNTHETIC, new int[0], range[0], range[1], which, null);
+                return new DatasetSpec(name.equals(FIXTURE) ? Kind.FIXTURE : Kind.SYNTHETIC, new int[0], range[0], range[1], which, null);
             }
         }
     }
@@ -302,7 +307,7 @@ public final class DatasetSpec {
 
     /** Whether the spec names anomalous synthetic frames ({@code synthetic:anomalous} or {@code synthetic:KIND}). */
     public boolean isAnomalousSynthetic() {
-        return kind == Kind.SYNTHETIC && anomaly != null;
+        return (kind == Kind.SYNTHETIC || kind == Kind.FIXTURE) && anomaly != null;
     }
 
     /** The MVTec AD part (train, good, defects or a defect's name); null for the other kinds. */
@@ -341,7 +346,7 @@ public final class DatasetSpec {
         return switch (kind) {
             case FASHION_MNIST -> inRange(FashionMnist.load(cacheDir, classes));
             case MNIST -> inRange(Mnist.load(cacheDir, classes));
-            case SYNTHETIC -> openSynthetic();
+            case SYNTHETIC, FIXTURE -> openSynthetic();
             case MVTEC -> openMvtec(budget);
             case FOLDER -> ImageFolderDataset.open(folder, budget);
         };
@@ -372,12 +377,16 @@ public final class DatasetSpec {
     }
 
     private ImageDataset openSynthetic() {
+        SyntheticCamera.Builder camera = SyntheticCamera.builder();
+        if (kind == Kind.FIXTURE) {
+            camera.optMaxRotation(SyntheticCamera.FIXTURE_MAX_ROTATION);
+        }
         if (anomaly == null) {
             long first = from < 0 ? 0 : from;
             int count = from < 0 ? SyntheticDataset.DEFAULT_COUNT : (int) (to - from);
-            return new SyntheticDataset(SyntheticCamera.builder().build(), first, count);
+            return new SyntheticDataset(camera.build(), first, count);
         }
-        SyntheticCamera.Builder camera = SyntheticCamera.builder().anomalyRate(1);
+        camera.anomalyRate(1);
         if (anomaly != AnomalyKind.NONE) {
             camera.optAnomalyKinds(anomaly);
         }
@@ -396,7 +405,7 @@ public final class DatasetSpec {
         return switch (kind) {
             case FASHION_MNIST -> FashionMnist.NAME + ":" + classList() + range;
             case MNIST -> Mnist.NAME + ":" + classList() + range;
-            case SYNTHETIC -> SYNTHETIC + (anomaly == null ? "" : anomaly == AnomalyKind.NONE ? ":anomalous" : ":" + anomaly.label()) + range;
+            case SYNTHETIC, FIXTURE -> (kind == Kind.FIXTURE ? FIXTURE : SYNTHETIC) + (anomaly == null ? "" : anomaly == AnomalyKind.NONE ? ":anomalous" : ":" + anomaly.label()) + range;
             case MVTEC -> MVTEC + ":" + folder + "@" + part;
             case FOLDER -> folder.toString();
         };

@@ -90,9 +90,9 @@ public final class SyntheticDataset implements ImageDataset {
 
     @Override
     public String description() {
-        return String.format("synthetic camera frames %d to %d: %d %s %dx%d images, anomaly rate %s, seed %d", firstIndex,
+        return String.format("synthetic camera frames %d to %d: %d %s %dx%d images, anomaly rate %s, seed %d%s", firstIndex,
                 firstIndex + count - 1, count, camera.channels() == 1 ? "gray" : "RGB", camera.imageSize(), camera.imageSize(),
-                camera.anomalyRate(), camera.seed());
+                camera.anomalyRate(), camera.seed(), camera.maxRotation() < 180 ? ", parts within ±" + camera.maxRotation() + "°" : "");
     }
 
     @Override

@@ -26,6 +26,12 @@ import java.util.Map;
  *       They need the model's {@code calibration.map} and pixel statistics.
  *   <li>{@value #MAP_POSTERIOR}: map-topk / s_map + d²(μ, log σ²) / s_d, scaled as above, for local defects and
  *       other kinds of object alike.
+ *   <li>{@value #MAP_CONTRAST}: max(c / q_c, mse / q_mse) with the contrast c = map-topk / mse, the top of the map
+ *       against the frame's own mean error: two tests, each given half the false-alarm rate (q is the normal
+ *       validation frames' 1 − rate/2 quantile, {@code score_scales.map-contrast} and {@code score_scales.mse-tail}).
+ *       A local defect stands out from the rest of its frame; a frame the model reconstructs worse all over (an
+ *       unusual pose and light) does not, and it is such frames that make map-topk's tail. Whole-frame faults
+ *       (blank, over-exposed, noise) have no contrast, but an mse far above normal.
  * </ul>
  *
  * Immutable and thread-safe.
@@ -40,9 +46,12 @@ public final class AnomalyScore {
     public static final String MAP_MAX = "map-max";
     public static final String MAP_TOPK = "map-topk";
     public static final String MAP_POSTERIOR = "map-topk+posterior-mahalanobis";
+    public static final String MAP_CONTRAST = "map-contrast";
+    /** The score_scales key of map-contrast's mse test. */
+    static final String MSE_TAIL = "mse-tail";
 
     /** Every score name, the default first. */
-    public static final List<String> NAMES = List.of(MAP_POSTERIOR, MAP_TOPK, MAP_MAX, MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE);
+    public static final List<String> NAMES = List.of(MAP_POSTERIOR, MAP_CONTRAST, MAP_TOPK, MAP_MAX, MSE_POSTERIOR, POSTERIOR, MSE_MAHALANOBIS, MAHALANOBIS, MSE);
 
     /**
      * The score training calibrates unless told otherwise: the best over both benchmarks (docs/training.md): on the
@@ -58,9 +67,11 @@ public final class AnomalyScore {
     private final double mahalanobisScale;
     private final double posteriorScale;
     private final double mapScale;
+    private final double contrastTail;
+    private final double mseTail;
 
     private AnomalyScore(String name, LatentGaussian latents, LatentGaussian posterior, double mseScale, double mahalanobisScale,
-            double posteriorScale, double mapScale) {
+            double posteriorScale, double mapScale, double contrastTail, double mseTail) {
         this.name = name;
         this.latents = latents;
         this.posterior = posterior;
@@ -68,6 +79,8 @@ public final class AnomalyScore {
         this.mahalanobisScale = mahalanobisScale;
         this.posteriorScale = posteriorScale;
         this.mapScale = mapScale;
+        this.contrastTail = contrastTail;
+        this.mseTail = mseTail;
     }
 
     /** @throws IllegalArgumentException naming the known scores */
@@ -77,7 +90,10 @@ public final class AnomalyScore {
         }
     }
 
-    /** Whether the score needs latent statistics fitted at calibration (every score but mse and the map's own). */
+    /**
+     * Whether the score needs state fitted at calibration, latent statistics or scales (every score but mse,
+     * map-topk and map-max).
+     */
     public static boolean needsCalibration(String name) {
         checkName(name);
         return !MSE.equals(name) && !MAP_MAX.equals(name) && !MAP_TOPK.equals(name);
@@ -96,7 +112,7 @@ public final class AnomalyScore {
 
     /** The plain mse score. */
     public static AnomalyScore mse() {
-        return new AnomalyScore(MSE, null, null, 1, 1, 1, 1);
+        return new AnomalyScore(MSE, null, null, 1, 1, 1, 1, 1, 1);
     }
 
     /**
@@ -109,17 +125,19 @@ public final class AnomalyScore {
             throw new IllegalArgumentException("score \"" + name + "\" needs the latent statistics of a calibrated model "
                     + "directory (BatchScorer.forModel); only \"" + MSE + "\" and the map scores work without them");
         }
-        return new AnomalyScore(name, null, null, 1, 1, 1, 1);
+        return new AnomalyScore(name, null, null, 1, 1, 1, 1, 1, 1);
     }
 
     /**
      * Fits a score: the Gaussians come from the training frames; the scales are the means of mse, d²(μ) and
-     * d²(μ, log σ²) over the given normal (validation) frames.
+     * d²(μ, log σ²) over the given normal (validation) frames, and map-contrast's tails their 1 − rate/2 quantiles
+     * of contrast and mse.
      *
      * @param latents Gaussian of μ (latent_dim values)
      * @param posterior Gaussian of (μ, log σ²) (2·latent_dim values)
+     * @param falseAlarmRate the rate the score's threshold will be calibrated at, in (0, 1)
      */
-    public static AnomalyScore fit(String name, LatentGaussian latents, LatentGaussian posterior, FrameScore[] normal) {
+    public static AnomalyScore fit(String name, LatentGaussian latents, LatentGaussian posterior, FrameScore[] normal, double falseAlarmRate) {
         checkName(name);
         if (posterior.dim() != 2 * latents.dim()) {
             throw new IllegalArgumentException("the posterior Gaussian needs " + 2 * latents.dim() + " dimensions, got " + posterior.dim());
@@ -138,7 +156,30 @@ public final class AnomalyScore {
         if (needsMap(name) && !(normal.length > 0 && Double.isFinite(map))) {
             throw new IllegalArgumentException("score \"" + name + "\" needs the normal frames' anomaly maps");
         }
-        return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n), positive(map / n));
+        double[] contrasts = new double[normal.length];
+        double[] mses = new double[normal.length];
+        for (int i = 0; i < normal.length; i++) {
+            contrasts[i] = contrast(normal[i].mapTopK, normal[i].mse);
+            mses[i] = normal[i].mse;
+        }
+        return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n), positive(map / n),
+                positive(upperQuantile(contrasts, falseAlarmRate / 2)), positive(upperQuantile(mses, falseAlarmRate / 2)));
+    }
+
+    /** The map's top-k against the frame's mean error (a frame reconstructed exactly has no contrast to measure). */
+    private static double contrast(double mapTopK, double mse) {
+        return mapTopK / Math.max(mse, 1e-12);
+    }
+
+    /** The value that leaves at most {@code rate} of the values strictly above it (NaN for none). */
+    private static double upperQuantile(double[] values, double rate) {
+        if (values.length == 0 || !(rate > 0 && rate < 1)) {
+            return Double.NaN;
+        }
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int rank = (int) Math.ceil((1 - rate) * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
     private static double positive(double v) {
@@ -179,9 +220,11 @@ public final class AnomalyScore {
         boolean state = calibration.has("latents") && calibration.has("posterior") && calibration.has("score_scales");
         boolean map = calibration.has("map") && calibration.get("map").isJsonObject();
         boolean mapScale = state && calibration.getAsJsonObject("score_scales").has(MAP_TOPK);
+        // models calibrated before map-contrast existed have no tails
+        boolean tails = state && calibration.getAsJsonObject("score_scales").has(MAP_CONTRAST);
         for (String name : NAMES) {
             boolean latent = !needsCalibration(name) || state;
-            boolean maps = !needsMap(name) || (map && (!needsCalibration(name) || mapScale));
+            boolean maps = !needsMap(name) || (map && (!needsCalibration(name) || (MAP_CONTRAST.equals(name) ? tails : mapScale)));
             if (latent && maps) {
                 out.put(name, named(calibration, name, latentDim));
             }
@@ -203,7 +246,9 @@ public final class AnomalyScore {
         LatentGaussian posterior = LatentGaussian.fromJson(calibration.getAsJsonObject("posterior"), 2 * latentDim, "calibration.posterior");
         JsonObject scales = calibration.getAsJsonObject("score_scales");
         double map = needsMap(name) ? scale(scales, MAP_TOPK) : scales.has(MAP_TOPK) ? scale(scales, MAP_TOPK) : 1;
-        return new AnomalyScore(name, latents, posterior, scale(scales, MSE), scale(scales, MAHALANOBIS), scale(scales, POSTERIOR), map);
+        boolean tails = MAP_CONTRAST.equals(name) || scales.has(MAP_CONTRAST);
+        return new AnomalyScore(name, latents, posterior, scale(scales, MSE), scale(scales, MAHALANOBIS), scale(scales, POSTERIOR), map,
+                tails ? scale(scales, MAP_CONTRAST) : 1, tails ? scale(scales, MSE_TAIL) : 1);
     }
 
     private static double scale(JsonObject scales, String key) throws ModelFormatException {
@@ -225,7 +270,7 @@ public final class AnomalyScore {
         if (needsCalibration(other) && latents == null) {
             throw new IllegalArgumentException("score \"" + other + "\" needs latent statistics that this score lacks");
         }
-        return new AnomalyScore(other, latents, posterior, mseScale, mahalanobisScale, posteriorScale, mapScale);
+        return new AnomalyScore(other, latents, posterior, mseScale, mahalanobisScale, posteriorScale, mapScale, contrastTail, mseTail);
     }
 
     /** Adds this score's name and state (latents, posterior, score_scales) to a calibration object. */
@@ -237,6 +282,8 @@ public final class AnomalyScore {
             scales.addProperty(MAHALANOBIS, mahalanobisScale);
             scales.addProperty(POSTERIOR, posteriorScale);
             scales.addProperty(MAP_TOPK, mapScale);
+            scales.addProperty(MAP_CONTRAST, contrastTail);
+            scales.addProperty(MSE_TAIL, mseTail);
             calibration.add("score_scales", scales);
             calibration.add("latents", latents.toJson());
             calibration.add("posterior", posterior.toJson());
@@ -272,6 +319,8 @@ public final class AnomalyScore {
                 return mapTopK;
             case MAP_POSTERIOR:
                 return mapTopK / mapScale + posterior.distanceSquared(concat(mu, logVar)) / posteriorScale;
+            case MAP_CONTRAST:
+                return Math.max(contrast(mapTopK, mse) / contrastTail, mse / mseTail); // NaN if either is
             case MAHALANOBIS:
                 return latents.distanceSquared(mu);
             case POSTERIOR:

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.latentwatch.model.DipVae;
 import io.latentwatch.model.MemoryLayout;
+import io.latentwatch.model.ModelFormatException;
 import io.latentwatch.scoring.AnomalyScore;
 import io.latentwatch.scoring.BatchScorer;
 import io.latentwatch.scoring.FrameScore;
@@ -79,7 +80,7 @@ public final class Calibrator {
             // the region threshold from the same validation scores the score's threshold comes from
             fitted = fitted.withThreshold(threshold(mapPeaks(valScores), falseAlarmRate));
         }
-        AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores);
+        AnomalyScore score = AnomalyScore.fit(scoreName, gaussians[0], gaussians[1], valScores, falseAlarmRate);
         double[] values = new double[valScores.length];
         for (int i = 0; i < values.length; i++) {
             values[i] = score.score(valScores[i]);
@@ -241,6 +242,11 @@ public final class Calibrator {
             if (!AnomalyScore.needsCalibration(name)) {
                 return withMapThreshold(thresholded(serving.deepCopy(), AnomalyScore.of(name), heldOut, rate), heldOut, rate);
             }
+            if (AnomalyScore.MAP_CONTRAST.equals(name)) {
+                // its tails are 1 − rate/2 quantiles, which a few hundred held-out frames cannot measure: the
+                // candidate keeps the serving tails, and its threshold follows the held-out frames as map-topk's does
+                return withMapThreshold(thresholded(serving.deepCopy(), served(serving, heldOut), heldOut, rate), heldOut, rate);
+            }
             if (heldOut.length < MIN_RECALIBRATION_FRAMES) {
                 throw new IllegalArgumentException("score \"" + name + "\" needs at least " + MIN_RECALIBRATION_FRAMES
                         + " held-out frames to refit its latent statistics, got " + heldOut.length);
@@ -252,11 +258,20 @@ public final class Calibrator {
                 rest[i / 2] = heldOut[i];
             }
             LatentGaussian[] gaussians = fitGaussians(heldOut, fitCount, 2, (double) dims / (fitCount + dims));
-            AnomalyScore score = AnomalyScore.fit(name, gaussians[0], gaussians[1], rest);
+            AnomalyScore score = AnomalyScore.fit(name, gaussians[0], gaussians[1], rest, rate);
             JsonObject c = serving.deepCopy();
             score.writeTo(c);
             return withMapThreshold(thresholded(c, score, rest, rate), heldOut, rate);
         };
+    }
+
+    /** The serving calibration's own score, with its state. */
+    private static AnomalyScore served(JsonObject serving, FrameScore[] heldOut) {
+        try {
+            return AnomalyScore.fromCalibration(serving, heldOut[0].mu.length);
+        } catch (ModelFormatException e) {
+            throw new IllegalArgumentException("the serving calibration: " + e.getMessage(), e);
+        }
     }
 
     /** The calibration with the score's truncation-safe threshold over these frames. */

@@ -94,7 +94,7 @@ class TrainEvaluateCliTest {
         assertTrue(r.out.contains("normal:    " + fresh + ": 40 images"), r.out);
         assertTrue(r.out.contains("AUROC "), r.out);
         assertTrue(r.out.contains("recall by label:  blank "), r.out);
-        assertTrue(r.out.contains("AUROC of the other scores:  map-topk "), r.out);
+        assertTrue(r.out.matches("(?s).*AUROC of the other scores:  map-contrast [01]\\.\\d{4}  map-topk .*"), r.out);
         assertTrue(r.out.matches("(?s).*  map-max [01]\\.\\d{4}  mse\\+posterior-mahalanobis [01]\\.\\d{4} .*  mse [01]\\.\\d{4}  kl [01]\\.\\d{4}\\R.*"),
                 r.out);
         // a folder of plain images has no ground truth for pixel metrics
@@ -193,7 +193,7 @@ class TrainEvaluateCliTest {
             {"--false-alarm-rate", "2", "false-alarm rate must be in (0, 0.5], got 2.0"},
             {"--validation-split", "0", "validation fraction must be in (0, 0.9], got 0.0"},
             {"--dip-type", "iii", "dip_type must be \"i\" or \"ii\", got iii"},
-            {"--score", "ssim", "unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)"},
+            {"--score", "ssim", "unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-contrast, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)"},
         };
         for (String[] c : cases) {
             CliTest.Run r = CliTest.run("train", "--data", data, "--out", out, c[0], c[1]);

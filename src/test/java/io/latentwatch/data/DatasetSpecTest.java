@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.latentwatch.frames.ImageEncoding;
+import io.latentwatch.frames.synthetic.AnomalyKind;
+import io.latentwatch.frames.synthetic.SyntheticCamera;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,6 +126,25 @@ class DatasetSpecTest {
         ImageDataset normal = DatasetSpec.parse("synthetic@10-20").open();
         assertEquals("none", normal.label(3));
         assertEquals("synthetic#13", normal.name(3));
+    }
+
+    @Test
+    void fixtureFramesAreTheDemosCameraWithItsPartsHeld() throws IOException {
+        DatasetSpec spec = DatasetSpec.parse("fixture:scratch@100-104");
+        assertEquals(DatasetSpec.Kind.FIXTURE, spec.kind());
+        assertEquals(spec, DatasetSpec.parse(spec.toString()));
+        assertTrue(spec.isAnomalousSynthetic());
+        SyntheticDataset fixture = (SyntheticDataset) spec.open();
+        SyntheticDataset loose = (SyntheticDataset) DatasetSpec.parse("synthetic:scratch@100-104").open();
+        assertEquals(SyntheticCamera.FIXTURE_MAX_ROTATION, fixture.camera().maxRotation());
+        assertEquals("scratch", fixture.label(0));
+        SyntheticCamera demo = SyntheticCamera.builder().optMaxRotation(SyntheticCamera.FIXTURE_MAX_ROTATION).build();
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(demo.frame(100 + i, AnomalyKind.SCRATCH).encodePng(), fixture.frame(i).encodePng(), "frame " + i);
+            assertFalse(Arrays.equals(loose.frame(i).encodePng(), fixture.frame(i).encodePng()), "the loose camera's frame " + i);
+        }
+        assertEquals(DatasetSpec.Kind.FIXTURE, DatasetSpec.parse("fixture@0-10").kind());
+        assertEquals(10, DatasetSpec.parse("fixture@0-10").open().size());
     }
 
     @Test

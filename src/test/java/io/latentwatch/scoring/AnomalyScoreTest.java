@@ -64,7 +64,7 @@ class AnomalyScoreTest {
         LatentGaussian p = LatentGaussian.fit(posteriorSample, 1000, 4);
         FrameScore[] normal = {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2}),
             new FrameScore(0.03, 0, 0, new float[] {3, -1}, new float[] {1, -1})};
-        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MSE_MAHALANOBIS, g, p, normal);
+        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MSE_MAHALANOBIS, g, p, normal, 0.01);
         JsonObject calibration = new JsonObject();
         mixed.writeTo(calibration);
         AnomalyScore back = AnomalyScore.fromCalibration(calibration, 2);
@@ -93,7 +93,7 @@ class AnomalyScoreTest {
         assertEquals("model.json: calibration score \"mahalanobis\" needs calibration.latents (the training latents' statistics)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         c.addProperty("score", "psnr");
-        assertEquals("model.json: unknown calibration score \"psnr\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, "
+        assertEquals("model.json: unknown calibration score \"psnr\" (known: map-topk+posterior-mahalanobis, map-contrast, map-topk, map-max, mse+posterior-mahalanobis, "
                 + "posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)",
                 assertThrows(ModelFormatException.class, () -> AnomalyScore.fromCalibration(c, 2)).getMessage());
         assertEquals(AnomalyScore.MSE, AnomalyScore.fromCalibration(new JsonObject(), 2).name(), "uncalibrated models score mse");
@@ -106,7 +106,7 @@ class AnomalyScoreTest {
         AnomalyMap map = new AnomalyMap(2, new float[] {0, 1, 2, 6}, 3);
         FrameScore[] normal = {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2}, map, 6, 4),
             new FrameScore(0.03, 0, 0, new float[] {3, -1}, new float[] {1, -1}, map, 6, 2)};
-        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MAP_POSTERIOR, g, p, normal);
+        AnomalyScore mixed = AnomalyScore.fit(AnomalyScore.MAP_POSTERIOR, g, p, normal, 0.01);
         FrameScore f = new FrameScore(0.05, 0, 0, new float[] {0, 0}, new float[] {0.5f, 0}, map, 9, 6);
         double p2 = (p.distanceSquared(new float[] {1, -2, 1, -2}) + p.distanceSquared(new float[] {3, -1, 1, -1})) / 2;
         assertEquals(6 / 3.0 + p.distanceSquared(new float[] {0, 0, 0.5f, 0}) / p2, mixed.score(f), 1e-4, "top-k over its normal mean 3");
@@ -121,9 +121,53 @@ class AnomalyScoreTest {
         assertEquals(5, AnomalyScore.available(calibration, 2).size(), "no map scores without calibration.map");
         calibration.add("map", new JsonObject());
         assertEquals(mixed.score(f), AnomalyScore.fromCalibration(calibration, 2).score(f), 1e-6);
-        assertEquals(8, AnomalyScore.available(calibration, 2).size());
+        assertEquals(9, AnomalyScore.available(calibration, 2).size());
         assertThrows(IllegalArgumentException.class, () -> AnomalyScore.fit(AnomalyScore.MAP_TOPK, g, p,
-                new FrameScore[] {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2})}), "a map score needs maps");
+                new FrameScore[] {new FrameScore(0.01, 0, 0, new float[] {1, -2}, new float[] {1, -2})}, 0.01), "a map score needs maps");
+    }
+
+    /** A normal frame of this mse whose map's top-k grows with it, as a frame reconstructed worse all over does. */
+    private static FrameScore frame(double mse, double topK) {
+        return new FrameScore(mse, 0, 0, new float[] {1, -2}, new float[] {1, -2}, new AnomalyMap(1, new float[] {(float) topK}, 3), topK, topK);
+    }
+
+    @Test
+    void mapContrastFlagsLocalDefectsAndWholeFrameFaultsButNotFramesWorseAllOver() throws ModelFormatException {
+        LatentGaussian g = LatentGaussian.fit(sample(1000, 5), 1000, 2);
+        LatentGaussian p = LatentGaussian.fit(sample(1000, 7), 500, 4);
+        // 1,000 normal frames: mse 0.002 to 0.012, top-k 1,000 × mse (contrast 1,000) with ±5 % around it
+        Random r = new Random(3);
+        FrameScore[] normal = new FrameScore[1000];
+        for (int i = 0; i < normal.length; i++) {
+            double mse = 0.002 + 0.01 * i / normal.length;
+            normal[i] = frame(mse, 1000 * mse * (0.95 + 0.1 * r.nextDouble()));
+        }
+        AnomalyScore contrast = AnomalyScore.fit(AnomalyScore.MAP_CONTRAST, g, p, normal, 0.01);
+        // each test leaves 0.5 % of the frames above 1: the two together 0.5 to 1 %
+        long above = java.util.Arrays.stream(normal).filter(f -> contrast.score(f) > 1).count();
+        assertTrue(above >= 5 && above <= 10, above + " of 1,000 normal frames above 1");
+
+        FrameScore worseAllOver = frame(0.0119, 12.3); // a top-k above 99 % of normal frames': map-topk's false alarm
+        FrameScore scratch = frame(0.004, 8); // a top-k twice what its mse gives normal frames
+        FrameScore blank = frame(0.1, 10); // no contrast, an mse far above normal
+        double topKThreshold = java.util.Arrays.stream(normal).mapToDouble(f -> f.mapTopK).sorted().toArray()[989];
+        assertTrue(worseAllOver.mapTopK > topKThreshold && scratch.mapTopK < topKThreshold, "map-topk flags the wrong one");
+        assertTrue(contrast.score(worseAllOver) < 1, "worse all over: " + contrast.score(worseAllOver));
+        assertTrue(contrast.score(scratch) > 1.5, "local defect: " + contrast.score(scratch));
+        assertTrue(contrast.score(blank) > 5, "whole-frame fault: " + contrast.score(blank));
+        assertTrue(Double.isNaN(contrast.score(frame(Double.NaN, Double.NaN))), "a non-finite frame stays NaN");
+
+        JsonObject calibration = new JsonObject();
+        contrast.writeTo(calibration);
+        calibration.add("map", new JsonObject());
+        AnomalyScore back = AnomalyScore.fromCalibration(calibration, 2);
+        assertEquals(contrast.score(scratch), back.score(scratch), 1e-9);
+        assertEquals(contrast.score(scratch), back.as(AnomalyScore.MAP_TOPK).as(AnomalyScore.MAP_CONTRAST).score(scratch), 1e-9);
+        // a model calibrated before map-contrast: its other scores still load, map-contrast is not offered
+        calibration.getAsJsonObject("score_scales").remove(AnomalyScore.MAP_CONTRAST);
+        calibration.addProperty("score", AnomalyScore.MAP_TOPK);
+        assertEquals(8, AnomalyScore.available(calibration, 2).size());
+        assertTrue(!AnomalyScore.available(calibration, 2).containsKey(AnomalyScore.MAP_CONTRAST));
     }
 
     @Test

@@ -184,6 +184,18 @@ class ModelTrainerTest {
                     .toArray(FrameScore[]::new);
             e = assertThrows(IllegalArgumentException.class, () -> Calibrator.recalibrator().recalibrate(serving, withoutMaps, FALSE_ALARM_RATE));
             assertEquals("score \"map-topk+posterior-mahalanobis\" needs the candidate's anomaly maps of the held-out frames", e.getMessage());
+            // map-contrast keeps the serving tails (1 − rate/2 quantiles, which held-out frames cannot measure) and takes a
+            // threshold of its own from the held-out frames
+            JsonObject contrastServing = serving.deepCopy();
+            contrastServing.addProperty("score", AnomalyScore.MAP_CONTRAST);
+            contrastServing.remove(ThresholdRecalibrator.MEDIAN); // the median of the other score
+            JsonObject cc = Calibrator.recalibrator().recalibrate(contrastServing, heldOut, FALSE_ALARM_RATE);
+            assertEquals(contrastServing.get("score_scales"), cc.get("score_scales"));
+            assertEquals(600, cc.get("frames").getAsInt());
+            AnomalyScore contrast = AnomalyScore.fromCalibration(cc, 8);
+            double contrastThreshold = cc.get("threshold").getAsDouble();
+            long contrastAbove = java.util.Arrays.stream(fresh).filter(f -> contrast.score(f) > contrastThreshold).count();
+            assertTrue(contrastAbove / 1000.0 > 0.01 && contrastAbove / 1000.0 < 0.12, "map-contrast false-alarm rate " + contrastAbove / 1000.0);
             JsonObject mseCalibration = io.latentwatch.model.ModelMetadata.uncalibrated();
             assertEquals("mse", Calibrator.recalibrator().recalibrate(mseCalibration, heldOut, 0.1).get("score").getAsString());
         }
@@ -199,7 +211,7 @@ class ModelTrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> small().optBatchSize(1).build());
         assertEquals("batch size must be at least 2 (the DIP term needs a covariance), got 1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optScoreName("ssim").build());
-        assertEquals("unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
+        assertEquals("unknown score \"ssim\" (known: map-topk+posterior-mahalanobis, map-contrast, map-topk, map-max, mse+posterior-mahalanobis, posterior-mahalanobis, mse+mahalanobis, mahalanobis, mse)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optAnomalyMap("l1").build());
         assertEquals("anomaly map must be l2, ssim or none, got l1", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> small().optAnomalyMap("none").optScoreName(AnomalyScore.MAP_TOPK).build());

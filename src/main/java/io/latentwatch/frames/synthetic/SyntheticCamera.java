@@ -57,6 +57,9 @@ public final class SyntheticCamera {
     private static final int MIN_SIZE = 16;
     private static final int MAX_SIZE = 1024;
 
+    /** How far a part in a fixture lies turned, in degrees either way: the demo's line and the {@code fixture} dataset. */
+    public static final double FIXTURE_MAX_ROTATION = 5;
+
     // random streams of one frame, kept apart so that choosing an anomaly does not move the scene or the noise
     private static final int SCENE = 0;
     private static final int ANOMALY_CHOICE = 1;
