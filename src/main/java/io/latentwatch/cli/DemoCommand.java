@@ -5,6 +5,7 @@ import io.latentwatch.dev.EmbeddedKafka;
 import io.latentwatch.dev.FrameProducer;
 import io.latentwatch.frames.synthetic.AnomalyKind;
 import io.latentwatch.frames.synthetic.SyntheticCamera;
+import io.latentwatch.model.Devices;
 import io.latentwatch.model.DipVaeConfig;
 import io.latentwatch.model.ModelDirectory;
 import io.latentwatch.model.ModelMetadata;
@@ -134,12 +135,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-batch-delay", defaultValue = "5ms", converter = DurationConverter.class, description = "default: ${DEFAULT-VALUE}")
     Duration maxBatchDelay;
 
+    @Option(names = "--job-threads", defaultValue = "1",
+            description = "CPU threads of each PyTorch operation of the job's scorer and fine-tuner (training uses the engine's default) (default: ${DEFAULT-VALUE})")
+    int jobThreads;
+
     @Option(names = "--quiet", description = "print only the summary, not each alert and decision")
     boolean quiet;
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     /** How long the demo waits for the warm-up alert: a model that does not flag an over-exposed frame still gets its demo. */
     private static final Duration ALERT_WARM_UP = Duration.ofSeconds(10);
+    /** The fine-tuner's reference set: its first normal samples, stored for the gate. */
+    private static final int REFERENCE_FRAMES = 100;
+    /**
+     * Normal frames sent at the camera's rate before it starts (5 s at 25 frames/s): past the fine-tuner's start (it
+     * stores its reference set from the first {@value #REFERENCE_FRAMES}), which took the camera's first alerts to
+     * 140–200 ms.
+     */
+    private static final int WARM_UP_FRAMES = REFERENCE_FRAMES + 25;
 
     private static final String ALL_KINDS = "scratch,stain,missing-part,foreign-object,noise-burst,blank,overexposed";
 
@@ -153,6 +166,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (!(maxRotation >= 0 && maxRotation <= 180)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-rotation must be between 0 and 180 degrees, got " + maxRotation);
+        }
+        if (jobThreads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--job-threads must be at least 1, got " + jobThreads);
         }
         if (consolePort < 0 || consolePort > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--console-port must be in 0..65535 (0 = a free port), got " + consolePort);
@@ -186,6 +202,9 @@ final class DemoCommand implements Callable<Integer> {
                     return 0;
                 }
             }
+            // at the demo's load the scorer works on batches of one or two frames, as fast on one thread as on two, and
+            // the fine-tuner's rounds take the other core instead of every core the scorer is waiting for
+            Devices.setIntraOpThreads(jobThreads);
             ModelMetadata meta = ModelDirectory.readMetadata(modelDir);
             DipVaeConfig c = meta.config();
             SyntheticCamera camera = camera().imageSize(c.imageSize()).channels(c.inChannels())
@@ -321,9 +340,10 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * Sends one normal frame a second until the job has scored one: the scorers load DJL and the model first, and
-     * frames sent before would measure that, not the job's latency. Then one over-exposed frame, and waits (a few
-     * seconds at most) for its alert: the first alert loads the map picture's PNG writer and starts the alerts
-     * producer, 100–150 ms that the camera's first alert would otherwise carry.
+     * frames sent before would measure that, not the job's latency. Then {@value #WARM_UP_FRAMES} normal frames at the
+     * camera's rate and one over-exposed frame, and waits (a few seconds at most) for its alert: the first alert loads
+     * the map picture's PNG writer and starts the alerts producer, 100–150 ms that the camera's first alert would
+     * otherwise carry.
      */
     private boolean warmUp(PrintWriter out, KafkaClientConfig client, SyntheticCamera camera, DemoReader reader, AtomicBoolean stop) throws Exception {
         long t0 = System.nanoTime();
@@ -336,6 +356,14 @@ final class DemoCommand implements Callable<Integer> {
             if (reader.ready.await(1, TimeUnit.SECONDS)) {
                 out.printf(Locale.ROOT, "the job scores: first frame scored %.1f s after it started%n", (System.nanoTime() - t0) / 1e9);
                 out.flush();
+                // a few seconds of the camera's normal frames at its rate: the scoring path's first batches are slow
+                // (the JIT compiles it) and the fine-tuner starts, and the camera's first alerts would carry that
+                long first = camera.nextIndex() - WARM_UP_FRAMES;
+                FrameProducer.send(client, "frames", i -> {
+                    String source = "cam-" + (i % sources);
+                    return new FrameProducer.Item(source, DemoReader.WARM_UP + source + "-" + (first + i),
+                            camera.frame(first + i, AnomalyKind.NONE).encodePng(), "normal", false);
+                }, rate, WARM_UP_FRAMES, null, stop::get, s -> { });
                 byte[] bright = camera.frame(camera.nextIndex(), AnomalyKind.OVEREXPOSED).encodePng();
                 FrameProducer.send(client, "frames", j -> new FrameProducer.Item("cam-0", DemoReader.WARM_UP + "alert", bright, "overexposed", true),
                         0, 1, null, stop::get, s -> { });
@@ -366,7 +394,7 @@ final class DemoCommand implements Callable<Integer> {
             conf.set(ScoringJobOptions.TUNING_ENABLED, true);
             conf.set(ScoringJobOptions.TUNING_REGISTRY, registry.toString());
             conf.set(ScoringJobOptions.TUNING_SAMPLE_RATE, 1.0);
-            conf.set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, 100);
+            conf.set(ScoringJobOptions.TUNING_REFERENCE_FRAMES, REFERENCE_FRAMES);
             conf.set(ScoringJobOptions.TUNING_FRAMES, fineTuneFrames);
             conf.set(ScoringJobOptions.TUNING_STEPS, 30);
             conf.set(ScoringJobOptions.TUNING_BATCH_SIZE, 32);

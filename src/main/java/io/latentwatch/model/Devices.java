@@ -59,6 +59,22 @@ public final class Devices {
         }
     }
 
+    /**
+     * Sets how many CPU threads each PyTorch operation of the threads that start work from now on may use
+     * (PyTorch's {@code torch.set_num_threads}). libtorch reads the count once per thread, when the thread runs its
+     * first operation, so a thread that has already run one keeps its own. A no-op for another engine.
+     *
+     * @throws IllegalArgumentException for fewer than 1 thread
+     */
+    public static void setIntraOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("intra-op threads must be at least 1, got " + threads);
+        }
+        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+    }
+
     /** Whether {@link #tuneConvolutions} turns cuDNN's autotuning on for this device (for benchmark reports). */
     public static boolean tunesConvolutions(Device device) {
         return device.isGpu() && !"false".equals(System.getProperty("latentwatch.cudnn-benchmark"));

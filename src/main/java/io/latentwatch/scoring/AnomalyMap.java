@@ -123,8 +123,32 @@ public final class AnomalyMap {
      * the model's grid; null when no pixel is above the threshold (or there is none).
      */
     public int[] region() {
+        return regionAbove(threshold);
+    }
+
+    /**
+     * The region of a frame flagged by its score ({@code alerted}): {@link #region()}, or where the peak is below the
+     * region threshold (a faint defect, flagged because it stands out from the rest of its frame) the connected area
+     * above half the peak, its half-maximum width. Null when the frame is not flagged and has no region, or its peak
+     * is not positive.
+     */
+    public int[] region(boolean alerted) {
+        int[] region = region();
+        if (region != null || !alerted || !(max() > 0)) {
+            return region;
+        }
+        return regionAbove(max() / 2);
+    }
+
+    /** The level {@link #region(boolean)} cut the region at: the threshold, or half the peak. */
+    public double regionLevel(boolean alerted) {
+        return region() == null && alerted && max() > 0 ? max() / 2 : threshold;
+    }
+
+    /** The bounding box of the connected area above {@code level} that holds the peak; null when the peak is not above it. */
+    private int[] regionAbove(double level) {
         int p = peakIndex();
-        if (Double.isNaN(threshold) || !(values[p] > threshold || Float.isNaN(values[p]))) {
+        if (Double.isNaN(level) || !(values[p] > level || Float.isNaN(values[p]))) {
             return null;
         }
         boolean[] seen = new boolean[values.length];
@@ -152,7 +176,7 @@ public final class AnomalyMap {
                         continue;
                     }
                     int j = ny * size + nx;
-                    if (!seen[j] && (values[j] > threshold || Float.isNaN(values[j]))) {
+                    if (!seen[j] && (values[j] > level || Float.isNaN(values[j]))) {
                         seen[j] = true;
                         stack[top++] = j;
                     }

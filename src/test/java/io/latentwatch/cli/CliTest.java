@@ -248,6 +248,9 @@ class CliTest {
         Run badRotation = run("demo", "--max-rotation", "270");
         assertEquals(2, badRotation.code);
         assertEquals("latentwatch demo: --max-rotation must be between 0 and 180 degrees, got 270.0 (see --help)", badRotation.err.strip());
+        Run badThreads = run("demo", "--job-threads", "0");
+        assertEquals(2, badThreads.code);
+        assertEquals("latentwatch demo: --job-threads must be at least 1, got 0 (see --help)", badThreads.err.strip());
         Run badKind = run("demo", "--anomaly-kinds", "scratch,dent");
         assertEquals(2, badKind.code);
         assertEquals(1, badKind.err.strip().lines().count(), badKind.err);

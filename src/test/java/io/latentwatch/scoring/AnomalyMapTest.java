@@ -44,6 +44,19 @@ class AnomalyMapTest {
     }
 
     @Test
+    void aFlaggedFrameBelowTheMapThresholdGetsTheAreaAboveHalfItsPeak() {
+        AnomalyMap faint = new AnomalyMap(8, twoBlobs(), 5); // the peak 4 is below the map threshold 5
+        assertNull(faint.region(false), "not flagged: no region");
+        assertArrayEquals(new int[] {5, 1, 2, 3}, faint.region(true), "flagged: the blob above 2, not the lone 2.5 elsewhere");
+        assertEquals(2, faint.regionLevel(true));
+        assertEquals(5, faint.regionLevel(false));
+        AnomalyMap clear = new AnomalyMap(8, twoBlobs(), 3.5);
+        assertArrayEquals(new int[] {6, 2, 1, 1}, clear.region(true), "above the map threshold: its own region");
+        assertEquals(3.5, clear.regionLevel(true));
+        assertNull(new AnomalyMap(8, new float[64], 5).region(true), "a flat map points nowhere");
+    }
+
+    @Test
     void topKMeanIsTheMeanOfTheHighestValues() {
         AnomalyMap m = new AnomalyMap(8, twoBlobs(), 2);
         assertEquals(4, m.topKMean(1), 1e-9);

@@ -142,7 +142,8 @@ final class FrameBatchScorer implements Serializable {
      * region pays for a picture, so most frames cost the region's search alone.
      */
     private void locate(ScoredFrame f, AnomalyMap map, FrameBatch batch, int i, int values) {
-        int[] region = map.region();
+        boolean alerted = f.score > served.threshold;
+        int[] region = map.region(alerted);
         if (region == null) {
             return; // no area above the threshold: neither region nor peak
         }
@@ -154,7 +155,7 @@ final class FrameBatchScorer implements Serializable {
         f.peak = AnomalyMap.pointToFrame(map.peak(), size, width, height);
         if (mapPngMaxBytes > 0) {
             float[] pixels = Arrays.copyOfRange(batch.pixels, i * values, (i + 1) * values);
-            f.anomalyMapPng = MapOverlay.png(pixels, values / (size * size), size, map.values(), map.threshold(), region, mapPngMaxBytes);
+            f.anomalyMapPng = MapOverlay.png(pixels, values / (size * size), size, map.values(), map.regionLevel(alerted), region, mapPngMaxBytes);
         }
     }
 
