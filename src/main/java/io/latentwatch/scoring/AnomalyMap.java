@@ -133,16 +133,14 @@ public final class AnomalyMap {
      * is not positive.
      */
     public int[] region(boolean alerted) {
-        int[] region = region();
-        if (region != null || !alerted || !(max() > 0)) {
-            return region;
-        }
-        return regionAbove(max() / 2);
+        return regionAbove(regionLevel(alerted));
     }
 
-    /** The level {@link #region(boolean)} cut the region at: the threshold, or half the peak. */
+    /** The level {@link #region(boolean)} cuts the region at: the threshold, or half the peak (no search needed). */
     public double regionLevel(boolean alerted) {
-        return region() == null && alerted && max() > 0 ? max() / 2 : threshold;
+        double peak = max();
+        boolean aboveThreshold = !Double.isNaN(threshold) && (peak > threshold || Double.isNaN(peak));
+        return aboveThreshold || !alerted || !(peak > 0) ? threshold : peak / 2;
     }
 
     /** The bounding box of the connected area above {@code level} that holds the peak; null when the peak is not above it. */
