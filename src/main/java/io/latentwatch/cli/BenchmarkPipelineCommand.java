@@ -287,6 +287,20 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A row of the breakdown's figures: which figure, and the run it belongs to. */
+    private static Map<String, Object> breakdownRow(String figure, int batch, ValueFormat format) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("figure", figure);
+        row.put("max_batch_size", batch);
+        row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+        return row;
+    }
+
+    /** Nanoseconds over a run's frames, as milliseconds a frame to three decimals. */
+    private static double msPerFrame(double nanos, long frames) {
+        return Math.round(nanos / frames / 1e3) / 1e3;
+    }
+
     /**
      * The CPU time per frame of the end-to-end run, measured, in two views: by thread (exact: the scorer's chain, whose
      * thread runs source, decode, batching and the model's calls; the engine's worker threads; the threshold and sink
@@ -306,47 +320,35 @@ final class BenchmarkPipelineCommand implements Callable<Integer> {
         groups.put("garbage collector", used.gcCpu());
         double job = groups.values().stream().mapToLong(Long::longValue).sum();
         for (Map.Entry<String, Long> g : groups.entrySet()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("figure", "cpu-by-thread");
-            row.put("max_batch_size", batch);
-            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            Map<String, Object> row = breakdownRow("cpu-by-thread", batch, format);
             row.put("threads", g.getKey());
-            row.put("cpu_ms_per_frame", Math.round(g.getValue() / (double) frames / 1e3) / 1e3);
+            row.put("cpu_ms_per_frame", msPerFrame(g.getValue(), frames));
             row.put("share_of_job", round(g.getValue() / job));
             BenchmarkModelCommand.print(out, gson, jsonSink, row);
         }
         long samples = used.samples().values().stream().mapToLong(Long::longValue).sum();
         for (Map.Entry<String, Long> s : used.samples().entrySet()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("figure", "java-samples-by-stage");
-            row.put("max_batch_size", batch);
-            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            Map<String, Object> row = breakdownRow("java-samples-by-stage", batch, format);
             row.put("stage", s.getKey());
             row.put("samples", s.getValue());
             row.put("share", samples == 0 ? 0 : round(s.getValue() / (double) samples));
             BenchmarkModelCommand.print(out, gson, jsonSink, row);
         }
         for (JitWork.Owner o : used.jit().owners()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("figure", "jit-by-owner");
-            row.put("max_batch_size", batch);
-            row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+            Map<String, Object> row = breakdownRow("jit-by-owner", batch, format);
             row.put("code", o.name());
             row.put("compilations", o.compilations());
-            row.put("compile_ms_per_frame", Math.round(o.compileNanos() / (double) frames / 1e3) / 1e3);
+            row.put("compile_ms_per_frame", msPerFrame(o.compileNanos(), frames));
             row.put("deoptimizations", o.deoptimizations());
             row.put("compiled_again", o.recompilations());
             row.put("class_loaders", o.classLoaders());
             BenchmarkModelCommand.print(out, gson, jsonSink, row);
         }
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("figure", "cpu-total");
-        row.put("max_batch_size", batch);
-        row.put("value_format", format.name().toLowerCase(Locale.ROOT));
+        Map<String, Object> row = breakdownRow("cpu-total", batch, format);
         row.put("frames", frames);
-        row.put("job_cpu_ms_per_frame", Math.round(job / frames / 1e3) / 1e3);
-        row.put("process_cpu_ms_per_frame", Math.round(used.processCpu() / (double) frames / 1e3) / 1e3);
-        row.put("not_the_job_cpu_ms_per_frame", Math.round(used.outsideJavaCpu() / (double) frames / 1e3) / 1e3);
+        row.put("job_cpu_ms_per_frame", msPerFrame(job, frames));
+        row.put("process_cpu_ms_per_frame", msPerFrame(used.processCpu(), frames));
+        row.put("not_the_job_cpu_ms_per_frame", msPerFrame(used.outsideJavaCpu(), frames));
         BenchmarkModelCommand.print(out, gson, jsonSink, row);
     }
 

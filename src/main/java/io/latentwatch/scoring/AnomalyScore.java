@@ -163,7 +163,7 @@ public final class AnomalyScore {
             mses[i] = normal[i].mse;
         }
         return new AnomalyScore(name, latents, posterior, positive(mse / n), positive(d2 / n), positive(p2 / n), positive(map / n),
-                positive(upperQuantile(contrasts, falseAlarmRate / 2)), positive(upperQuantile(mses, falseAlarmRate / 2)));
+                positive(tail(contrasts, falseAlarmRate / 2)), positive(tail(mses, falseAlarmRate / 2)));
     }
 
     /** The map's top-k against the frame's mean error (a frame reconstructed exactly has no contrast to measure). */
@@ -171,15 +171,25 @@ public final class AnomalyScore {
         return mapTopK / Math.max(mse, 1e-12);
     }
 
-    /** The value that leaves at most {@code rate} of the values strictly above it (NaN for none). */
-    private static double upperQuantile(double[] values, double rate) {
-        if (values.length == 0 || !(rate > 0 && rate < 1)) {
-            return Double.NaN;
+    /** {@link #upperQuantile}, NaN for no values or a rate outside (0, 1): a tail that cannot be measured. */
+    private static double tail(double[] values, double rate) {
+        return values.length == 0 || !(rate > 0 && rate < 1) ? Double.NaN : upperQuantile(values, rate);
+    }
+
+    /**
+     * The value that leaves at most {@code rate} of the values strictly above it: the ⌈(1 − rate)·n⌉-th smallest,
+     * what every threshold of a false-alarm rate is.
+     *
+     * @throws IllegalArgumentException if there are no values
+     */
+    public static double upperQuantile(double[] values, double rate) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("a threshold needs at least one normal frame's score");
         }
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
-        int rank = (int) Math.ceil((1 - rate) * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        int k = (int) Math.ceil((1 - rate) * sorted.length - 1e-9) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, k))];
     }
 
     private static double positive(double v) {

@@ -132,12 +132,6 @@ public interface ThresholdRecalibrator extends java.io.Serializable { // a gate 
      * @throws IllegalArgumentException if there are no scores
      */
     static double threshold(double[] normalScores, double falseAlarmRate) {
-        if (normalScores.length == 0) {
-            throw new IllegalArgumentException("a threshold needs at least one normal frame's score");
-        }
-        double[] sorted = normalScores.clone();
-        Arrays.sort(sorted);
-        int k = (int) Math.ceil((1 - falseAlarmRate) * sorted.length - 1e-9) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, k))];
+        return io.latentwatch.scoring.AnomalyScore.upperQuantile(normalScores, falseAlarmRate);
     }
 }
